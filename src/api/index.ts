@@ -1,0 +1,5 @@
+// Each area module registers its operations when imported.
+import './service.js';
+
+export { findOperation, implementedOperations, invoke, isImplemented } from './registry.js';
+export { API_VERSION, endpoints, operations } from './spec.js';

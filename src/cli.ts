@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_HOST, DEFAULT_PORT, Emulator } from './emulator.js';
+import { StateFileError } from './store/store.js';
+import { VERSION } from './version.js';
+
+export const DEFAULT_STATE_FILE = '.kms-emulator/state.json';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+const program = new Command('kms-emulator')
+  .description('Local emulator of Alibaba Cloud Key Management Service (KMS 2016-01-20)')
+  .version(VERSION);
+
+program
+  .command('start', { isDefault: true })
+  .description('start the emulator')
+  .addOption(new Option('--port <port>', 'HTTP port').env('PORT').default(DEFAULT_PORT).argParser(port))
+  .addOption(new Option('--host <host>', 'listen address').env('HOST').default(DEFAULT_HOST))
+  .addOption(
+    new Option('--https-port <port>', 'also listen with TLS on this port')
+      .env('KMS_EMULATOR_HTTPS_PORT')
+      .argParser(port),
+  )
+  .addOption(new Option('--tls-cert <file>', 'PEM certificate for the TLS listener (default: self-signed)'))
+  .addOption(new Option('--tls-key <file>', 'PEM private key for the TLS listener'))
+  .addOption(
+    new Option('--state <file>', 'JSON state file, or :memory:')
+      .env('KMS_EMULATOR_STATE')
+      .default(DEFAULT_STATE_FILE),
+  )
+  .addOption(
+    new Option('--auth <mode>', 'verify signatures')
+      .choices(['on', 'off'])
+      .env('KMS_EMULATOR_AUTH')
+      .default('on'),
+  )
+  .addOption(
+    new Option('--random-seed <seed>', 'make IDs, request IDs and key material reproducible').env(
+      'KMS_EMULATOR_RANDOM_SEED',
+    ),
+  )
+  .addOption(
+    new Option('--region <region>', 'default region').env('KMS_EMULATOR_REGION').default('cn-hangzhou'),
+  )
+  .addOption(
+    new Option('--log-level <level>', 'fatal, error, warn, info, debug or silent')
+      .env('KMS_EMULATOR_LOG_LEVEL')
+      .default('info'),
+  )
+  .action(async (opts: Record<string, string | number | undefined>) => {
+    try {
+      const emulator = await Emulator.create({
+        port: opts.port as number,
+        host: opts.host as string,
+        httpsPort: opts.httpsPort as number | undefined,
+        tlsCert: opts.tlsCert as string | undefined,
+        tlsKey: opts.tlsKey as string | undefined,
+        state: opts.state as string,
+        auth: opts.auth !== 'off',
+        randomSeed: opts.randomSeed === undefined ? undefined : String(opts.randomSeed),
+        defaultRegion: opts.region as string,
+        logLevel: opts.logLevel as string,
+      });
+      await emulator.listen();
+      emulator.logger.info(
+        {
+          url: emulator.url,
+          httpsUrl: emulator.httpsUrl,
+          state: opts.state,
+          auth: opts.auth,
+          version: VERSION,
+        },
+        'kms-emulator listening',
+      );
+      const stop = () => {
+        void emulator.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    } catch (error) {
+      if (error instanceof StateFileError) {
+        console.error(`kms-emulator: ${error.message}`);
+        process.exit(2);
+      }
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES') {
+        console.error(`kms-emulator: cannot listen: ${(error as Error).message}`);
+        process.exit(2);
+      }
+      throw error;
+    }
+  });
+
+process.on('unhandledRejection', (reason) => {
+  console.error('kms-emulator: unhandled rejection', reason);
+});
+
+await program.parseAsync(process.argv);

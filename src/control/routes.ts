@@ -1,0 +1,115 @@
+import { type Request, type Response, Router } from 'express';
+import { implementedOperations, operations } from '../api/index.js';
+import { isoSeconds, parseDuration } from '../domain/time.js';
+import type { Emulator } from '../emulator.js';
+import { KmsError } from '../protocol/errors.js';
+
+/**
+ * Test control under /_emulator/: health, the virtual clock, reset. Plain JSON, no signature:
+ * it is for the test harness, not for the SDKs.
+ */
+export function controlRoutes(emulator: Emulator): Router {
+  const router = Router();
+
+  router.get('/health', (_req, res) => {
+    res.json({
+      status: 'ok',
+      version: emulator.version,
+      clock: clockView(emulator),
+      auth: emulator.authenticator.enabled ? 'on' : 'off',
+      state: emulator.world.store.file ?? ':memory:',
+      operations: { known: operations.size, implemented: implementedOperations().length },
+    });
+  });
+
+  router.get('/operations', (_req, res) => {
+    const implemented = new Set(implementedOperations());
+    res.json({
+      operations: [...operations.keys()].sort().map((name) => ({ name, implemented: implemented.has(name) })),
+    });
+  });
+
+  router.get('/clock', (_req, res) => {
+    res.json(clockView(emulator));
+  });
+
+  router.post(
+    '/clock',
+    handle(async (req) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const { clock, scheduler } = emulator.world;
+      let fired: ReturnType<typeof scheduler.advanceTo> = [];
+      if (body.set !== undefined) {
+        const at = typeof body.set === 'string' ? Date.parse(body.set) : Number.NaN;
+        if (Number.isNaN(at)) throw badRequest('"set" must be an ISO-8601 time.');
+        if (at >= clock.now()) fired = scheduler.advanceTo(at);
+        else clock.set(at);
+      }
+      if (body.advance !== undefined) {
+        const by = parseDuration(body.advance);
+        if (by === undefined)
+          throw badRequest('"advance" must be a duration such as "48h", "7d", "90m" or seconds.');
+        fired = fired.concat(scheduler.advanceTo(clock.now() + by));
+      }
+      if (body.freeze === true) clock.freeze();
+      if (body.resume === true) clock.resume();
+      if (
+        body.set === undefined &&
+        body.advance === undefined &&
+        body.freeze !== true &&
+        body.resume !== true
+      ) {
+        throw badRequest('Give one of "advance", "set", "freeze": true or "resume": true.');
+      }
+      emulator.saveClock();
+      await emulator.world.store.commit();
+      return { ...clockView(emulator), fired };
+    }),
+  );
+
+  router.post(
+    '/reset',
+    handle(async () => {
+      await emulator.reset();
+      return { status: 'reset', clock: clockView(emulator) };
+    }),
+  );
+
+  router.get('/jobs', (_req, res) => {
+    res.json({
+      jobs: emulator.world.scheduler
+        .pending()
+        .map((job) => ({ id: job.id, type: job.type, at: isoSeconds(job.at) })),
+    });
+  });
+
+  router.use((_req, res) => {
+    res.status(404).json({ error: 'NotFound', message: 'No such control endpoint.' });
+  });
+
+  return router;
+}
+
+function clockView(emulator: Emulator) {
+  const { clock } = emulator.world;
+  return { now: isoSeconds(clock.now()), epochMs: clock.now(), frozen: clock.frozen };
+}
+
+function badRequest(message: string): KmsError {
+  return new KmsError('InvalidParameter', message);
+}
+
+/** Control handlers answer JSON; a KmsError becomes its status with {error, message}. */
+export function handle(fn: (req: Request) => Promise<unknown> | unknown) {
+  return async (req: Request, res: Response) => {
+    try {
+      res.json(await fn(req));
+    } catch (error) {
+      if (error instanceof KmsError) {
+        res.status(error.status).json({ error: error.code, message: error.message });
+      } else {
+        res.status(500).json({ error: 'InternalFailure', message: (error as Error).message });
+      }
+    }
+  };
+}

@@ -1,0 +1,21 @@
+import ms from 'ms';
+
+/** ISO-8601 UTC without milliseconds, as the service writes timestamps: 2024-03-25T10:00:00Z. */
+export function isoSeconds(epochMs: number): string {
+  return `${new Date(epochMs).toISOString().slice(0, 19)}Z`;
+}
+
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+/** "48h", "7d", "90m", "30s", or a number of seconds. Returns milliseconds, or undefined when unreadable. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value * SECOND;
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * SECOND;
+  const parsed = ms(text as ms.StringValue);
+  return typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= 0 ? parsed : undefined;
+}

@@ -1,0 +1,213 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type express from 'express';
+import { generate as generateCertificate } from 'selfsigned';
+import { type ClockState, VirtualClock } from './domain/clock.js';
+import { type Random, SeededRandom, SystemRandom } from './domain/random.js';
+import { World } from './domain/world.js';
+import { createLogger, type Logger } from './log.js';
+import { Authenticator } from './protocol/auth.js';
+import { Credentials } from './protocol/credentials.js';
+import { type CallRecord, createApp } from './server.js';
+import { Store } from './store/store.js';
+import { VERSION } from './version.js';
+
+export interface EmulatorOptions {
+  port?: number;
+  host?: string;
+  /** Adds a TLS listener (the Java and Go Secrets Manager clients insist on https). */
+  httpsPort?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** JSON state file; ':memory:' or undefined keeps everything in memory. */
+  state?: string;
+  auth?: boolean;
+  randomSeed?: string;
+  defaultRegion?: string;
+  logLevel?: string;
+  logger?: Logger;
+  bodyLimit?: string;
+  /** Variables read for ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET; process.env by default. */
+  env?: Record<string, string | undefined>;
+  /** Wall time source, for tests of the gateway's timestamp window. */
+  wallClock?: () => number;
+  /** Writes before the journal is folded into the snapshot. */
+  compactEvery?: number;
+  fsync?: boolean;
+}
+
+type ResolvedOptions = Required<Pick<EmulatorOptions, 'port' | 'host' | 'defaultRegion' | 'bodyLimit'>> &
+  EmulatorOptions;
+
+/** Observers see every API call: before it runs (and may fail it), and after it completes. */
+export interface CallObserver {
+  before?(call: CallRecord): void | Promise<void>;
+  after?(call: CallRecord): void;
+}
+
+class Observers {
+  private readonly list: CallObserver[] = [];
+  add(observer: CallObserver): void {
+    this.list.push(observer);
+  }
+  async before(call: CallRecord): Promise<void> {
+    for (const o of this.list) await o.before?.(call);
+  }
+  after(call: CallRecord): void {
+    for (const o of this.list) o.after?.(call);
+  }
+}
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_REGION = 'cn-hangzhou';
+
+/**
+ * The composition root: one clock, one random source, one store, the domain, the gateway and the
+ * HTTP listeners.
+ */
+export class Emulator {
+  readonly options: ResolvedOptions;
+  readonly version = VERSION;
+  readonly logger: Logger;
+  readonly credentials: Credentials;
+  readonly authenticator: Authenticator;
+  readonly observers = new Observers();
+  readonly clock: VirtualClock;
+  readonly store: Store;
+  readonly app: express.Express;
+  world: World;
+  private servers: Server[] = [];
+  private ticker: NodeJS.Timeout | undefined;
+  url = '';
+  httpsUrl: string | undefined;
+
+  private constructor(options: EmulatorOptions) {
+    this.options = {
+      ...options,
+      port: options.port ?? DEFAULT_PORT,
+      host: options.host ?? DEFAULT_HOST,
+      defaultRegion: options.defaultRegion ?? DEFAULT_REGION,
+      bodyLimit: options.bodyLimit ?? '1mb',
+    };
+    const wall = options.wallClock ?? Date.now;
+    this.logger = options.logger ?? createLogger(options.logLevel ?? 'info');
+    this.credentials = new Credentials(options.env ?? process.env);
+    this.authenticator = new Authenticator(this.credentials, {
+      enabled: options.auth ?? true,
+      wallNow: wall,
+    });
+    this.clock = new VirtualClock(wall);
+    const file = options.state && options.state !== ':memory:' ? options.state : undefined;
+    this.store = new Store({ file, compactEvery: options.compactEvery, fsync: options.fsync });
+    this.world = this.newWorld();
+    this.app = createApp(this);
+  }
+
+  /** Creates the emulator and loads its state file (a bad file rejects, naming the file). */
+  static async create(options: EmulatorOptions = {}): Promise<Emulator> {
+    const emulator = new Emulator(options);
+    await emulator.store.open();
+    const clock = emulator.store.table<ClockState>('meta').get('emulator', 'clock');
+    if (clock) emulator.clock.restore(clock);
+    emulator.world = emulator.newWorld();
+    return emulator;
+  }
+
+  private newRandom(): Random {
+    return this.options.randomSeed !== undefined
+      ? new SeededRandom(this.options.randomSeed)
+      : new SystemRandom();
+  }
+
+  private newWorld(): World {
+    return new World(this.clock, this.newRandom(), this.store);
+  }
+
+  saveClock(): void {
+    this.store.table<ClockState>('meta').put('emulator', 'clock', this.clock.state());
+  }
+
+  /** Forgets every resource and returns the clock to wall time. */
+  async reset(): Promise<void> {
+    await this.store.clear();
+    this.clock.reset();
+    this.authenticator.forgetNonces();
+    this.world = this.newWorld();
+  }
+
+  /** Starts the HTTP (and, when configured, HTTPS) listeners. Port 0 picks a free port. */
+  async listen(): Promise<this> {
+    const http = createHttpServer({ maxHeaderSize: 256 * 1024 }, this.app);
+    const port = await listenOn(http, this.options.port, this.options.host);
+    this.servers.push(http);
+    this.url = `http://${urlHost(this.options.host)}:${port}`;
+    if (this.options.httpsPort !== undefined) {
+      const tls = await this.tlsMaterial();
+      const https = createHttpsServer({ ...tls, maxHeaderSize: 256 * 1024 }, this.app);
+      const httpsPort = await listenOn(https, this.options.httpsPort, this.options.host);
+      this.servers.push(https);
+      this.httpsUrl = `https://${urlHost(this.options.host)}:${httpsPort}`;
+    }
+    // Due work (rotations, purges, expiries) also runs while nobody calls.
+    this.ticker = setInterval(() => {
+      if (this.world.scheduler.runDue().length > 0) void this.store.commit();
+    }, 1000);
+    this.ticker.unref();
+    return this;
+  }
+
+  private async tlsMaterial(): Promise<{ cert: string; key: string }> {
+    if (this.options.tlsCert && this.options.tlsKey) {
+      return {
+        cert: readFileSync(this.options.tlsCert, 'utf8'),
+        key: readFileSync(this.options.tlsKey, 'utf8'),
+      };
+    }
+    const pems = await generateCertificate([{ name: 'commonName', value: 'localhost' }], {
+      keySize: 2048,
+      extensions: [
+        {
+          name: 'subjectAltName',
+          altNames: [
+            { type: 2, value: 'localhost' },
+            { type: 7, ip: '127.0.0.1' },
+          ],
+        },
+      ],
+    });
+    return { cert: pems.cert, key: pems.private };
+  }
+
+  async close(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    await Promise.all(
+      this.servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
+    this.servers = [];
+    await this.store.close();
+  }
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,26 @@
+/** Programmatic API: start an emulator inside a test process. */
+export { implementedOperations, operations } from './api/index.js';
+export type { Clock } from './domain/clock.js';
+export {
+  type CallObserver,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_REGION,
+  Emulator,
+  type EmulatorOptions,
+} from './emulator.js';
+export {
+  DEFAULT_ACCESS_KEY_ID,
+  DEFAULT_ACCESS_KEY_SECRET,
+  DEFAULT_ACCOUNT_ID,
+} from './protocol/credentials.js';
+export { KmsError } from './protocol/errors.js';
+export { VERSION } from './version.js';
+
+import { Emulator, type EmulatorOptions } from './emulator.js';
+
+/** Creates and starts an emulator; `port: 0` (the default here) picks a free port. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const emulator = await Emulator.create({ port: 0, state: ':memory:', logLevel: 'silent', ...options });
+  return emulator.listen();
+}

@@ -1,0 +1,169 @@
+import { timingSafeEqual } from 'node:crypto';
+import { type Credentials, DEFAULT_ACCOUNT_ID, type Principal } from './credentials.js';
+import { KmsError } from './errors.js';
+import {
+  parseV3Authorization,
+  sha256Hex,
+  V3_ALGORITHM,
+  v1Signature,
+  v1StringToSign,
+  v3CanonicalRequest,
+  v3Signature,
+  v3StringToSign,
+} from './signature.js';
+
+/** What the gateway needs of a request to check who sent it. */
+export interface SignedRequest {
+  method: string;
+  path: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string | undefined>;
+  query: Record<string, string>;
+  /** Query and form body merged. */
+  params: Record<string, string>;
+  body: Buffer;
+}
+
+export interface AuthOptions {
+  enabled: boolean;
+  /** Wall time: client timestamps are real time even when the virtual clock has moved. */
+  wallNow: () => number;
+  windowMs?: number;
+}
+
+const WINDOW_MS = 15 * 60 * 1000;
+
+export class Authenticator {
+  private readonly nonces = new Map<string, number>();
+  private readonly windowMs: number;
+
+  constructor(
+    private readonly credentials: Credentials,
+    private readonly options: AuthOptions,
+  ) {
+    this.windowMs = options.windowMs ?? WINDOW_MS;
+  }
+
+  get enabled(): boolean {
+    return this.options.enabled;
+  }
+
+  authenticate(request: SignedRequest): Principal {
+    const authorization = request.headers.authorization;
+    if (authorization?.startsWith(V3_ALGORITHM)) return this.verifyV3(request, authorization);
+    if (request.params.Signature !== undefined || request.params.AccessKeyId !== undefined) {
+      return this.verifyV1(request);
+    }
+    if (!this.options.enabled) return anonymous();
+    throw new KmsError('IncompleteSignature');
+  }
+
+  private verifyV1(request: SignedRequest): Principal {
+    const { params } = request;
+    const accessKeyId = params.AccessKeyId;
+    if (!this.options.enabled) return this.credentials.principal(accessKeyId ?? '') ?? anonymous(accessKeyId);
+    if (!accessKeyId) throw new KmsError('MissingParameter', missing('AccessKeyId'));
+    if (params.Signature === undefined) throw new KmsError('MissingParameter', missing('Signature'));
+    const method = params.SignatureMethod;
+    if (method !== undefined && method !== 'HMAC-SHA1') {
+      throw new KmsError('InvalidParameter', 'The specified parameter "SignatureMethod" is not valid.');
+    }
+    this.checkTimestamp(params.Timestamp, 'Timestamp');
+    const secret = this.secretFor(accessKeyId);
+    const stringToSign = v1StringToSign(request.method, params);
+    if (!sameText(v1Signature(secret, stringToSign), params.Signature)) throw signatureMismatch(stringToSign);
+    this.useNonce(accessKeyId, params.SignatureNonce);
+    return this.principalFor(accessKeyId);
+  }
+
+  private verifyV3(request: SignedRequest, header: string): Principal {
+    const parsed = parseV3Authorization(header);
+    if (!parsed) throw new KmsError('IncompleteSignature');
+    if (!this.options.enabled)
+      return this.credentials.principal(parsed.accessKeyId) ?? anonymous(parsed.accessKeyId);
+    this.checkTimestamp(request.headers['x-acs-date'], 'x-acs-date');
+    const secret = this.secretFor(parsed.accessKeyId);
+    // The canonical request hashes the body actually received, so a body changed in transit (or a
+    // wrong x-acs-content-sha256) cannot match the client's signature.
+    const payloadHash = sha256Hex(request.body);
+    const claimed = request.headers['x-acs-content-sha256'];
+    const stringToSign = v3StringToSign(
+      v3CanonicalRequest({
+        method: request.method,
+        path: request.path,
+        query: request.query,
+        headers: { ...request.headers, 'x-acs-content-sha256': payloadHash },
+        signedHeaders: parsed.signedHeaders,
+        payloadHash,
+      }),
+    );
+    if (
+      (claimed !== undefined && claimed !== payloadHash) ||
+      !sameText(v3Signature(secret, stringToSign), parsed.signature)
+    ) {
+      throw signatureMismatch(stringToSign);
+    }
+    this.useNonce(parsed.accessKeyId, request.headers['x-acs-signature-nonce']);
+    return this.principalFor(parsed.accessKeyId);
+  }
+
+  private secretFor(accessKeyId: string): string {
+    const secret = this.credentials.secretOf(accessKeyId);
+    if (secret === undefined) throw new KmsError('InvalidAccessKeyId.NotFound');
+    return secret;
+  }
+
+  private principalFor(accessKeyId: string): Principal {
+    return this.credentials.principal(accessKeyId) ?? anonymous(accessKeyId);
+  }
+
+  private checkTimestamp(value: string | undefined, name: string): void {
+    if (value === undefined || value === '') throw new KmsError('MissingParameter', missing(name));
+    const at = Date.parse(value);
+    if (Number.isNaN(at) || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value)) {
+      throw new KmsError(
+        'IllegalTimestamp',
+        `The input parameter "${name}" is not in the ISO 8601 UTC format.`,
+      );
+    }
+    if (Math.abs(this.options.wallNow() - at) > this.windowMs) throw new KmsError('InvalidTimeStamp.Expired');
+  }
+
+  /** A nonce may be used once per access key within the timestamp window. */
+  private useNonce(accessKeyId: string, nonce: string | undefined): void {
+    if (!nonce) return;
+    const now = this.options.wallNow();
+    if (this.nonces.size > 10_000) {
+      for (const [key, expires] of this.nonces) if (expires < now) this.nonces.delete(key);
+    }
+    const key = `${accessKeyId}\n${nonce}`;
+    const expires = this.nonces.get(key);
+    if (expires !== undefined && expires >= now) throw new KmsError('SignatureNonceUsed');
+    this.nonces.set(key, now + 2 * this.windowMs);
+  }
+
+  forgetNonces(): void {
+    this.nonces.clear();
+  }
+}
+
+function anonymous(accessKeyId = 'anonymous'): Principal {
+  return { accessKeyId, accountId: DEFAULT_ACCOUNT_ID };
+}
+
+function missing(name: string): string {
+  return `The input parameter "${name}" that is mandatory for processing this request is not supplied.`;
+}
+
+function signatureMismatch(stringToSign: string): KmsError {
+  return new KmsError(
+    'SignatureDoesNotMatch',
+    `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
+  );
+}
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

@@ -1,0 +1,57 @@
+import { XMLBuilder } from 'fast-xml-parser';
+import type { KmsError } from './errors.js';
+
+/** Response rendering: flat JSON, or XML under `<ActionResponse>` (FACTS §3). */
+export type Format = 'JSON' | 'XML';
+
+export const JSON_CONTENT_TYPE = 'application/json;charset=utf-8';
+export const XML_CONTENT_TYPE = 'text/xml;charset=utf-8';
+
+export const HOST_ID = 'kms.aliyuncs.com';
+
+export interface Rendered {
+  status: number;
+  contentType: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+const xml = new XMLBuilder({ ignoreAttributes: true, format: false, suppressEmptyNode: false });
+
+function serialise(
+  format: Format,
+  root: string,
+  payload: Record<string, unknown>,
+): Pick<Rendered, 'contentType' | 'body'> {
+  if (format === 'XML') {
+    return {
+      contentType: XML_CONTENT_TYPE,
+      body: `<?xml version="1.0" encoding="UTF-8"?>${xml.build({ [root]: payload })}`,
+    };
+  }
+  return { contentType: JSON_CONTENT_TYPE, body: JSON.stringify(payload) };
+}
+
+export function renderSuccess(
+  format: Format,
+  action: string,
+  requestId: string,
+  result: Record<string, unknown>,
+): Rendered {
+  return {
+    status: 200,
+    headers: {},
+    ...serialise(format, `${action}Response`, { RequestId: requestId, ...result }),
+  };
+}
+
+export function renderError(format: Format, requestId: string, error: KmsError): Rendered {
+  const payload = {
+    RequestId: requestId,
+    HostId: HOST_ID,
+    Code: error.code,
+    Message: error.message,
+    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=Kms`,
+  };
+  return { status: error.status, headers: { ...error.headers }, ...serialise(format, 'Error', payload) };
+}

@@ -1,0 +1,85 @@
+import { createHash, createHmac } from 'node:crypto';
+
+/** RFC 3986 percent-encoding as both POP signature versions require. */
+export function percentEncode(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** RPC V1 (HMAC-SHA1): the string to sign for the given method and parameters (Signature excluded). */
+export function v1StringToSign(method: string, params: Record<string, string>): string {
+  const canonical = Object.keys(params)
+    .filter((name) => name !== 'Signature')
+    .sort()
+    .map((name) => `${percentEncode(name)}=${percentEncode(params[name] ?? '')}`)
+    .join('&');
+  return `${method.toUpperCase()}&${percentEncode('/')}&${percentEncode(canonical)}`;
+}
+
+export function v1Signature(secret: string, stringToSign: string): string {
+  return createHmac('sha1', `${secret}&`).update(stringToSign).digest('base64');
+}
+
+export function sha256Hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export interface V3Request {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Lower-cased header names. */
+  headers: Record<string, string | undefined>;
+  signedHeaders: string[];
+  payloadHash: string;
+}
+
+export function v3CanonicalRequest(request: V3Request): string {
+  const query = Object.keys(request.query)
+    .sort()
+    .map((name) => `${percentEncode(name)}=${percentEncode(request.query[name] ?? '')}`)
+    .join('&');
+  const signed = [...request.signedHeaders].map((h) => h.toLowerCase()).sort();
+  const headers = signed.map((name) => `${name}:${(request.headers[name] ?? '').trim()}\n`).join('');
+  return [
+    request.method.toUpperCase(),
+    request.path || '/',
+    query,
+    headers,
+    signed.join(';'),
+    request.payloadHash,
+  ].join('\n');
+}
+
+export const V3_ALGORITHM = 'ACS3-HMAC-SHA256';
+
+export function v3StringToSign(canonicalRequest: string): string {
+  return `${V3_ALGORITHM}\n${sha256Hex(canonicalRequest)}`;
+}
+
+export function v3Signature(secret: string, stringToSign: string): string {
+  return createHmac('sha256', secret).update(stringToSign).digest('hex');
+}
+
+export interface V3Authorization {
+  accessKeyId: string;
+  signedHeaders: string[];
+  signature: string;
+}
+
+/** Parses `ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=a;b,Signature=hex`; undefined if malformed. */
+export function parseV3Authorization(header: string): V3Authorization | undefined {
+  if (!header.startsWith(`${V3_ALGORITHM} `)) return undefined;
+  const fields = new Map<string, string>();
+  for (const part of header.slice(V3_ALGORITHM.length + 1).split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const accessKeyId = fields.get('Credential');
+  const signedHeaders = fields.get('SignedHeaders');
+  const signature = fields.get('Signature');
+  if (!accessKeyId || !signedHeaders || !signature) return undefined;
+  return { accessKeyId, signedHeaders: signedHeaders.split(';').filter(Boolean), signature };
+}
