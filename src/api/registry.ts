@@ -52,9 +52,10 @@ export async function invoke(
   raw: Record<string, string>,
   ctx: OperationContext,
 ): Promise<Record<string, unknown>> {
+  const params = validateParams(spec, raw);
   const handler = handlers.get(spec.name);
   if (!handler) {
     throw new KmsError('UnsupportedOperation', `The emulator does not implement ${spec.name} yet.`);
   }
-  return handler(validateParams(spec, raw), ctx);
+  return handler(params, ctx);
 }
