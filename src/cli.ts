@@ -63,7 +63,8 @@ program
         tlsKey: opts.tlsKey as string | undefined,
         state: opts.state as string,
         auth: opts.auth !== 'off',
-        randomSeed: opts.randomSeed === undefined ? undefined : String(opts.randomSeed),
+        randomSeed:
+          opts.randomSeed === undefined || opts.randomSeed === '' ? undefined : String(opts.randomSeed),
         defaultRegion: opts.region as string,
         logLevel: opts.logLevel as string,
       });

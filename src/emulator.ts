@@ -3,7 +3,6 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';
-import { generate as generateCertificate } from 'selfsigned';
 import { type ClockState, VirtualClock } from './domain/clock.js';
 import { type Random, SeededRandom, SystemRandom } from './domain/random.js';
 import { World } from './domain/world.js';
@@ -166,6 +165,8 @@ export class Emulator {
         key: readFileSync(this.options.tlsKey, 'utf8'),
       };
     }
+    // Loaded only when needed: certificate generation is heavy and most runs never use TLS.
+    const { generate: generateCertificate } = await import('selfsigned');
     const pems = await generateCertificate([{ name: 'commonName', value: 'localhost' }], {
       keySize: 2048,
       extensions: [

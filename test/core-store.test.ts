@@ -1,0 +1,106 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Emulator } from '../src/index.js';
+import { StateFileError, Store } from '../src/store/store.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'kms-store-'));
+
+describe('Store', () => {
+  it('reloads everything after a restart, from snapshot and journal', async () => {
+    const file = join(dir(), 'state.json');
+    const first = new Store({ file, compactEvery: 3 });
+    await first.open();
+    const things = first.table<{ n: number }>('things');
+    for (let n = 0; n < 5; n++) things.put('acct/cn-hangzhou', `t${n}`, { n });
+    things.delete('acct/cn-hangzhou', 't0');
+    await first.commit();
+    // Not closed: the process might have died here. What was committed must survive.
+    const second = new Store({ file });
+    await second.open();
+    const reloaded = second.table<{ n: number }>('things');
+    expect(
+      reloaded
+        .list('acct/cn-hangzhou')
+        .map((t) => t.n)
+        .sort(),
+    ).toEqual([1, 2, 3, 4]);
+    expect(reloaded.get('acct/cn-hangzhou', 't0')).toBeUndefined();
+    await second.close();
+    const snapshot = JSON.parse(readFileSync(file, 'utf8'));
+    expect(snapshot.schemaVersion).toBe(1);
+    expect(Object.keys(snapshot.tables.things['acct/cn-hangzhou']).sort()).toEqual(['t1', 't2', 't3', 't4']);
+    expect(readFileSync(`${file}.journal`, 'utf8')).toBe('');
+  });
+
+  it('appends to the journal without rewriting the snapshot on every write', async () => {
+    const file = join(dir(), 'state.json');
+    const store = new Store({ file, compactEvery: 1000 });
+    await store.open();
+    const table = store.table<{ v: string }>('big');
+    for (let i = 0; i < 200; i++) table.put('p', `id${i}`, { v: 'x'.repeat(100) });
+    await store.commit();
+    const journalLines = readFileSync(`${file}.journal`, 'utf8').trim().split('\n');
+    expect(journalLines).toHaveLength(200);
+    table.put('p', 'one-more', { v: 'y' });
+    await store.commit();
+    expect(readFileSync(`${file}.journal`, 'utf8').trim().split('\n')).toHaveLength(201);
+    await store.close();
+  });
+
+  it('returns copies, so a record changes only through put', async () => {
+    const store = new Store();
+    await store.open();
+    const table = store.table<{ n: number }>('t');
+    table.put('p', 'a', { n: 1 });
+    const copy = table.get('p', 'a');
+    if (copy) copy.n = 99;
+    expect(table.get('p', 'a')?.n).toBe(1);
+  });
+
+  it('ignores a torn final journal line (an unacknowledged write)', async () => {
+    const file = join(dir(), 'state.json');
+    writeFileSync(file, JSON.stringify({ schemaVersion: 1, tables: {} }));
+    writeFileSync(`${file}.journal`, '{"t":"x","p":"p","id":"a","v":1}\n{"t":"x","p":"p","id":"b","v');
+    const store = new Store({ file });
+    await store.open();
+    expect(store.table('x').list('p')).toEqual([1]);
+    await store.close();
+  });
+
+  it('refuses a corrupt file, naming it', async () => {
+    const file = join(dir(), 'state.json');
+    writeFileSync(file, '{"schemaVersion": 1, "tables": ');
+    await expect(new Store({ file }).open()).rejects.toThrow(StateFileError);
+    await expect(new Store({ file }).open()).rejects.toThrow(file);
+  });
+
+  it('refuses a file from a newer emulator, naming it', async () => {
+    const file = join(dir(), 'state.json');
+    writeFileSync(file, JSON.stringify({ schemaVersion: 99, tables: {} }));
+    await expect(new Store({ file }).open()).rejects.toThrow(/schemaVersion 99.*newer/);
+    await expect(Emulator.create({ state: file, logLevel: 'silent' })).rejects.toThrow(file);
+  });
+
+  it('refuses a JSON file that is not a state file', async () => {
+    const file = join(dir(), 'state.json');
+    writeFileSync(file, JSON.stringify({ hello: 'world' }));
+    await expect(new Store({ file }).open()).rejects.toThrow(/not an alibaba-kms-emulator state file/);
+  });
+
+  it('keeps the emulator state and virtual clock across a restart', async () => {
+    const file = join(dir(), 'state.json');
+    const first = await Emulator.create({ state: file, logLevel: 'silent' });
+    first.world.accounts.setStatus('1234567890123456', 'NotEnabled');
+    first.world.clock.set(first.world.clock.now() + 10 * 24 * 3600_000);
+    first.saveClock();
+    await first.store.commit();
+    const expected = first.world.clock.now();
+    await first.close();
+    const second = await Emulator.create({ state: file, logLevel: 'silent' });
+    expect(second.world.accounts.status('1234567890123456')).toBe('NotEnabled');
+    expect(Math.abs(second.world.clock.now() - expected)).toBeLessThan(5000);
+    await second.close();
+  });
+});
