@@ -6,5 +6,6 @@ export default defineConfig({
     exclude: ['test/sdk/**', 'node_modules/**'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });
