@@ -1,4 +1,5 @@
-import { XMLBuilder } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type { XMLBuilder } from 'fast-xml-parser';
 import type { KmsError } from './errors.js';
 
 /** Response rendering: flat JSON, or XML under `<ActionResponse>` (FACTS §3). */
@@ -16,7 +17,17 @@ export interface Rendered {
   headers: Record<string, string>;
 }
 
-const xml = new XMLBuilder({ ignoreAttributes: true, format: false, suppressEmptyNode: false });
+// Loaded on the first XML response: most users never ask for XML, and start-up time matters.
+let xml: XMLBuilder | undefined;
+function xmlBuilder(): XMLBuilder {
+  if (!xml) {
+    const { XMLBuilder: Builder } = createRequire(import.meta.url)(
+      'fast-xml-parser',
+    ) as typeof import('fast-xml-parser');
+    xml = new Builder({ ignoreAttributes: true, format: false, suppressEmptyNode: false });
+  }
+  return xml;
+}
 
 function serialise(
   format: Format,
@@ -26,7 +37,7 @@ function serialise(
   if (format === 'XML') {
     return {
       contentType: XML_CONTENT_TYPE,
-      body: `<?xml version="1.0" encoding="UTF-8"?>${xml.build({ [root]: payload })}`,
+      body: `<?xml version="1.0" encoding="UTF-8"?>${xmlBuilder().build({ [root]: payload })}`,
     };
   }
   return { contentType: JSON_CONTENT_TYPE, body: JSON.stringify(payload) };
