@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Python conformance suite: official Alibaba Cloud Python SDK clients against the KMS emulator.
+
+Run through run-suite.sh (which prepares .venv). Reads the env contract of test/sdk/README.md and
+writes a JSON array of {client, row, status, detail} to $CONFORMANCE_OUT (stdout when unset).
+
+  python conformance.py                 every client
+  python conformance.py --client core   only clients whose name contains "core" (repeatable)
+"""
+
+import argparse
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+# The V1 core SDK sends through any HTTP(S)_PROXY it finds, even to 127.0.0.1: never proxy here.
+for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_var, None)
+
+import adapters  # noqa: E402
+import harness  # noqa: E402
+import rows  # noqa: E402
+import secrets_manager  # noqa: E402
+
+
+def openapi_clients():
+    return [adapters.CoreKms, adapters.TeaKms, adapters.TeaKmsV2]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--client", action="append", default=[], help="substring of the client names to run")
+    args = parser.parse_args()
+
+    def wanted(name):
+        return not args.client or any(part in name for part in args.client)
+
+    print(
+        "python suite: endpoint %s, https %s, control %s"
+        % (harness.KMS_ENDPOINT, harness.KMS_HTTPS_ENDPOINT or "-", harness.KMS_EMULATOR_URL),
+        flush=True,
+    )
+    results = harness.Results()
+    for cls in openapi_clients():
+        if not wanted(cls.name):
+            continue
+        print("%s:" % cls.name, flush=True)
+        try:
+            api = cls()
+        except Exception as exc:
+            for row in harness.ROWS:
+                results.add(cls.name, row, "fail", "client could not be constructed: %s: %s" % (type(exc).__name__, exc))
+            continue
+        for row in harness.ROWS:
+            results.run(cls.name, row, lambda fn=rows.OPENAPI_ROWS[row]: fn(api))
+    if wanted(secrets_manager.NAME):
+        print("%s:" % secrets_manager.NAME, flush=True)
+        secrets_manager.run(results, adapters.TeaKms())
+    results.write(harness.CONFORMANCE_OUT)
+    counts = {}
+    for item in results.items:
+        counts[item["status"]] = counts.get(item["status"], 0) + 1
+    print("python suite: " + ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
