@@ -115,10 +115,17 @@ export class Emulator {
     return emulator;
   }
 
+  private generation = 0;
+
+  /**
+   * Each reset starts a new generation of the seeded stream: run to run the sequence is the same,
+   * but a RequestId or resource ID is never repeated within one process.
+   */
   private newRandom(): Random {
-    return this.options.randomSeed !== undefined
-      ? new SeededRandom(this.options.randomSeed)
-      : new SystemRandom();
+    if (this.options.randomSeed === undefined) return new SystemRandom();
+    const seed =
+      this.generation === 0 ? this.options.randomSeed : `${this.options.randomSeed}#${this.generation}`;
+    return new SeededRandom(seed);
   }
 
   private newWorld(): World {
@@ -134,6 +141,7 @@ export class Emulator {
     await this.store.clear();
     this.clock.reset();
     this.authenticator.forgetNonces();
+    this.generation += 1;
     this.world = this.newWorld();
   }
 

@@ -43,13 +43,22 @@ export function createApp(emulator: Emulator): express.Express {
         guessFormat(req.url),
         emulator.world.ids.requestId(),
         new KmsError('InvalidAction.NotFound'),
+        emulator.options.defaultRegion,
       ),
     );
   });
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const failure = asKmsError(error, emulator, req.url);
-    send(res, renderError(guessFormat(req.url), emulator.world.ids.requestId(), failure));
+    send(
+      res,
+      renderError(
+        guessFormat(req.url),
+        emulator.world.ids.requestId(),
+        failure,
+        emulator.options.defaultRegion,
+      ),
+    );
   });
 
   return app;
@@ -101,7 +110,7 @@ async function handleRpc(emulator: Emulator, req: Request, res: Response): Promi
     rendered = renderSuccess(format, spec.name, requestId, result);
   } catch (error) {
     const failure = asKmsError(error, emulator, req.url);
-    rendered = renderError(format, requestId, failure);
+    rendered = renderError(format, requestId, failure, record?.regionId ?? emulator.options.defaultRegion);
     if (record) {
       record.status = failure.status;
       record.code = failure.code;
@@ -111,7 +120,12 @@ async function handleRpc(emulator: Emulator, req: Request, res: Response): Promi
     // Acknowledge only what is durable.
     await world.store.commit();
   } catch (error) {
-    rendered = renderError(format, requestId, asKmsError(error, emulator, req.url));
+    rendered = renderError(
+      format,
+      requestId,
+      asKmsError(error, emulator, req.url),
+      record?.regionId ?? emulator.options.defaultRegion,
+    );
   }
   const durationMs = Math.round((performance.now() - started) * 100) / 100;
   if (record) {

@@ -140,6 +140,13 @@ describe('/_emulator clock and reset', () => {
     };
     const first = await ids();
     expect(await ids()).toEqual(first);
+    // A reset starts a new generation: same run to run, never a repeat within the process.
+    const again = await startEmulator({ randomSeed: '7' });
+    await request(again.app).post('/_emulator/reset');
+    expect((await request(again.app).get(`/?${v1Query('DescribeRegions')}`)).body.RequestId).not.toBe(
+      first[0],
+    );
+    await again.close();
     emulator = await startEmulator({ randomSeed: '8' });
     expect((await request(emulator.app).get(`/?${v1Query('DescribeRegions')}`)).body.RequestId).not.toBe(
       first[0],

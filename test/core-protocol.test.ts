@@ -71,6 +71,11 @@ describe('intake and envelope', () => {
     expect(bad.text).toContain('<Code>InvalidAction.NotFound</Code>');
   });
 
+  it('names the regional host in HostId', async () => {
+    const res = await api().get(`/?${v1Query('OpenKmsService', { RegionId: 'cn-shanghai' })}`);
+    expect(res.body.HostId).toBe('kms.cn-shanghai.aliyuncs.com');
+  });
+
   it('rejects an unknown action and an unknown version', async () => {
     expectError(await api().get(`/?${v1Query('NoSuchAction')}`), 404, 'InvalidAction.NotFound');
     expectError(

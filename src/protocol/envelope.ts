@@ -8,7 +8,10 @@ export type Format = 'JSON' | 'XML';
 export const JSON_CONTENT_TYPE = 'application/json;charset=utf-8';
 export const XML_CONTENT_TYPE = 'text/xml;charset=utf-8';
 
-export const HOST_ID = 'kms.aliyuncs.com';
+/** The host that answered, as the gateway reports it: the regional endpoint. */
+export function hostIdOf(regionId: string): string {
+  return `kms.${regionId}.aliyuncs.com`;
+}
 
 export interface Rendered {
   status: number;
@@ -56,10 +59,10 @@ export function renderSuccess(
   };
 }
 
-export function renderError(format: Format, requestId: string, error: KmsError): Rendered {
+export function renderError(format: Format, requestId: string, error: KmsError, regionId: string): Rendered {
   const payload = {
     RequestId: requestId,
-    HostId: HOST_ID,
+    HostId: hostIdOf(regionId),
     Code: error.code,
     Message: error.message,
     Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=Kms`,

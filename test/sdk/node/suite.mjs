@@ -241,7 +241,10 @@ for (const [client, make] of Object.entries(clients)) {
       if (error instanceof NotBuilt) status = 'not-built-yet';
       else if (error instanceof Skip) status = 'skipped';
       else status = 'fail';
-      detail = String(error?.message ?? error).slice(0, 300);
+      // Client messages append the request URL (random port, nonce): keep the table stable.
+      detail = String(error?.message ?? error)
+        .split(', URL:')[0]
+        .slice(0, 300);
     }
     results.push({ client: `node ${client}`, row, status, detail });
     console.log(`${status.padEnd(13)} node ${client} · ${row}${detail ? ` — ${detail}` : ''}`);
