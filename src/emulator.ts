@@ -6,6 +6,8 @@ import type express from 'express';
 import { type ClockState, VirtualClock } from './domain/clock.js';
 import { type Random, SeededRandom, SystemRandom } from './domain/random.js';
 import { World } from './domain/world.js';
+import { AuditJournal } from './fixtures/audit.js';
+import { FaultInjector } from './fixtures/faults.js';
 import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
 import { Credentials } from './protocol/credentials.js';
@@ -74,6 +76,8 @@ export class Emulator {
   readonly credentials: Credentials;
   readonly authenticator: Authenticator;
   readonly observers = new Observers();
+  readonly faults: FaultInjector;
+  readonly audit: AuditJournal;
   readonly clock: VirtualClock;
   readonly store: Store;
   readonly app: express.Express;
@@ -102,6 +106,10 @@ export class Emulator {
     const file = options.state && options.state !== ':memory:' ? options.state : undefined;
     this.store = new Store({ file, compactEvery: options.compactEvery, fsync: options.fsync });
     this.world = this.newWorld();
+    this.faults = new FaultInjector(() => this.world);
+    this.audit = new AuditJournal(() => this.world);
+    this.observers.add(this.faults);
+    this.observers.add(this.audit);
     this.app = createApp(this);
   }
 
@@ -141,6 +149,8 @@ export class Emulator {
     await this.store.clear();
     this.clock.reset();
     this.authenticator.forgetNonces();
+    this.faults.clear();
+    this.audit.clear();
     this.generation += 1;
     this.world = this.newWorld();
   }

@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { API_VERSION, findOperation, invoke } from './api/index.js';
 import { controlRoutes } from './control/routes.js';
 import type { Emulator } from './emulator.js';
+import { DroppedConnection } from './fixtures/faults.js';
 import { type Format, type Rendered, renderError, renderSuccess } from './protocol/envelope.js';
 import { KmsError } from './protocol/errors.js';
 import { guessFormat, type RpcCall, readCall, regionOf } from './protocol/intake.js';
@@ -109,6 +110,11 @@ async function handleRpc(emulator: Emulator, req: Request, res: Response): Promi
     record.result = result;
     rendered = renderSuccess(format, spec.name, requestId, result);
   } catch (error) {
+    if (error instanceof DroppedConnection) {
+      emulator.logger.info({ action: call?.action, fault: 'drop' }, 'connection dropped');
+      req.socket.destroy();
+      return;
+    }
     const failure = asKmsError(error, emulator, req.url);
     rendered = renderError(format, requestId, failure, record?.regionId ?? emulator.options.defaultRegion);
     if (record) {

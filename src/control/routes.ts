@@ -3,6 +3,7 @@ import { implementedOperations, operations } from '../api/index.js';
 import { isoSeconds, parseDuration } from '../domain/time.js';
 import type { Emulator } from '../emulator.js';
 import { KmsError } from '../protocol/errors.js';
+import { fixtureRoutes } from './fixtures.js';
 
 /**
  * Test control under /_emulator/: health, the virtual clock, reset. Plain JSON, no signature:
@@ -10,6 +11,7 @@ import { KmsError } from '../protocol/errors.js';
  */
 export function controlRoutes(emulator: Emulator): Router {
   const router = Router();
+  router.use(fixtureRoutes(emulator));
 
   router.get('/health', (_req, res) => {
     res.json({

@@ -1,0 +1,61 @@
+import { Router } from 'express';
+import type { Emulator } from '../emulator.js';
+import type { FaultRuleInput } from '../fixtures/faults.js';
+import { handle } from './routes.js';
+
+/** /_emulator/faults and /_emulator/audit. */
+export function fixtureRoutes(emulator: Emulator): Router {
+  const router = Router();
+
+  router.get(
+    '/faults',
+    handle(() => ({ faults: emulator.faults.list() })),
+  );
+  router.post(
+    '/faults',
+    handle((req) => {
+      const body = req.body as FaultRuleInput | { rules: FaultRuleInput[] };
+      const inputs = 'rules' in body && Array.isArray(body.rules) ? body.rules : [body as FaultRuleInput];
+      return { faults: inputs.map((input) => emulator.faults.add(input)) };
+    }),
+  );
+  router.delete(
+    '/faults',
+    handle(() => {
+      emulator.faults.clear();
+      return { faults: [] };
+    }),
+  );
+  router.delete(
+    '/faults/:id',
+    handle((req) => ({ removed: emulator.faults.remove(String(req.params.id)) })),
+  );
+
+  router.get(
+    '/audit',
+    handle((req) => {
+      // The app parses no query strings itself (the RPC intake reads them raw).
+      const search = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
+      const q = Object.fromEntries(search) as Record<string, string | undefined>;
+      return {
+        events: emulator.audit.query({
+          action: q.action,
+          principal: q.principal,
+          resource: q.resource,
+          code: q.code,
+          since: q.since,
+          until: q.until,
+        }),
+      };
+    }),
+  );
+  router.delete(
+    '/audit',
+    handle(() => {
+      emulator.audit.clear();
+      return { events: [] };
+    }),
+  );
+
+  return router;
+}
