@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT, Emulator } from './emulator.js';
+import { applySeed, readSeedFile, SeedError } from './fixtures/seed.js';
 import { StateFileError } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -49,6 +50,11 @@ program
     new Option('--region <region>', 'default region').env('KMS_EMULATOR_REGION').default('cn-hangzhou'),
   )
   .addOption(
+    new Option('--seed-file <file>', 'load a seed file (YAML or JSON) at start-up').env(
+      'KMS_EMULATOR_SEED_FILE',
+    ),
+  )
+  .addOption(
     new Option('--log-level <level>', 'fatal, error, warn, info, debug or silent')
       .env('KMS_EMULATOR_LOG_LEVEL')
       .default('info'),
@@ -68,6 +74,7 @@ program
         defaultRegion: opts.region as string,
         logLevel: opts.logLevel as string,
       });
+      if (opts.seedFile) await applySeed(emulator, readSeedFile(String(opts.seedFile)));
       await emulator.listen();
       emulator.logger.info(
         {
@@ -85,7 +92,7 @@ program
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     } catch (error) {
-      if (error instanceof StateFileError) {
+      if (error instanceof StateFileError || error instanceof SeedError) {
         console.error(`kms-emulator: ${error.message}`);
         process.exit(2);
       }

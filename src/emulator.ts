@@ -78,6 +78,13 @@ export class Emulator {
   readonly observers = new Observers();
   readonly faults: FaultInjector;
   readonly audit: AuditJournal;
+  /** Principals declared by seed files (exported back by GET /_emulator/export). */
+  readonly seededPrincipals: {
+    accessKeyId: string;
+    accessKeySecret: string;
+    accountId?: string;
+    name?: string;
+  }[] = [];
   readonly clock: VirtualClock;
   readonly store: Store;
   readonly app: express.Express;
@@ -138,6 +145,14 @@ export class Emulator {
 
   private newWorld(): World {
     return new World(this.clock, this.newRandom(), this.store);
+  }
+
+  /** Switches to a seeded random source (a seed file's `randomSeed`). */
+  useRandomSeed(seed: string): void {
+    if (this.options.randomSeed === seed) return;
+    this.options.randomSeed = seed;
+    this.generation = 0;
+    this.world = this.newWorld();
   }
 
   saveClock(): void {

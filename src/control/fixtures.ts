@@ -1,11 +1,45 @@
-import { Router } from 'express';
+import express, { Router } from 'express';
+import { stringify as toYaml } from 'yaml';
 import type { Emulator } from '../emulator.js';
 import type { FaultRuleInput } from '../fixtures/faults.js';
+import { applySeed, exportSeed, parseSeed, type Seed, SeedError } from '../fixtures/seed.js';
+import { KmsError } from '../protocol/errors.js';
 import { handle } from './routes.js';
 
-/** /_emulator/faults and /_emulator/audit. */
+/** /_emulator/seed, /_emulator/export, /_emulator/faults and /_emulator/audit. */
 export function fixtureRoutes(emulator: Emulator): Router {
   const router = Router();
+
+  router.post(
+    '/seed',
+    express.text({
+      type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
+      limit: '10mb',
+    }),
+    handle(async (req) => {
+      let seed: Seed;
+      try {
+        seed =
+          typeof req.body === 'string'
+            ? parseSeed(req.body, 'seed')
+            : parseSeed(JSON.stringify(req.body ?? {}), 'seed');
+      } catch (error) {
+        if (error instanceof SeedError) throw new KmsError('InvalidParameter', error.message);
+        throw error;
+      }
+      return applySeed(emulator, seed);
+    }),
+  );
+
+  router.get('/export', (req, res) => {
+    const search = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
+    const seed = exportSeed(emulator, { includeSecrets: search.get('secrets') === 'true' });
+    if (search.get('format') === 'json') {
+      res.json(seed);
+      return;
+    }
+    res.type('application/yaml').send(toYaml(seed));
+  });
 
   router.get(
     '/faults',

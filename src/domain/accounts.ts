@@ -24,6 +24,11 @@ export class AccountDirectory {
     this.table.put(accountId, 'account', { accountId, status });
   }
 
+  /** Accounts whose status was set explicitly (the rest are Enabled). */
+  list(): { accountId: string; status: AccountStatus }[] {
+    return this.table.partitions().flatMap((p) => this.table.list(p));
+  }
+
   openService(accountId: string): void {
     if (this.status(accountId) === 'Enabled') throw new KmsError('Forbidden.Opened');
     this.setStatus(accountId, 'Enabled');
