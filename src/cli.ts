@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT, Emulator } from './emulator.js';
+import { ScenarioRecorder } from './fixtures/recorder.js';
+import { formatResult, readScenarioFile, runScenario, ScenarioError } from './fixtures/scenario.js';
 import { applySeed, readSeedFile, SeedError } from './fixtures/seed.js';
 import { StateFileError } from './store/store.js';
 import { VERSION } from './version.js';
@@ -54,6 +56,7 @@ program
       'KMS_EMULATOR_SEED_FILE',
     ),
   )
+  .addOption(new Option('--record <file>', 'record every API call into a replayable scenario file'))
   .addOption(
     new Option('--log-level <level>', 'fatal, error, warn, info, debug or silent')
       .env('KMS_EMULATOR_LOG_LEVEL')
@@ -75,6 +78,7 @@ program
         logLevel: opts.logLevel as string,
       });
       if (opts.seedFile) await applySeed(emulator, readSeedFile(String(opts.seedFile)));
+      if (opts.record) emulator.observers.add(new ScenarioRecorder(String(opts.record)));
       await emulator.listen();
       emulator.logger.info(
         {
@@ -103,6 +107,26 @@ program
       }
       throw error;
     }
+  });
+
+program
+  .command('replay')
+  .description('run a scenario file against a fresh in-process emulator; exits non-zero on failure')
+  .argument('<scenario...>', 'scenario files (YAML or JSON)')
+  .action(async (files: string[]) => {
+    let failed = false;
+    for (const file of files) {
+      try {
+        const result = await runScenario(readScenarioFile(file));
+        console.log(formatResult({ ...result, name: result.name === 'scenario' ? file : result.name }));
+        failed ||= !result.ok;
+      } catch (error) {
+        if (!(error instanceof ScenarioError || error instanceof SeedError)) throw error;
+        console.error(`kms-emulator: ${error.message}`);
+        failed = true;
+      }
+    }
+    process.exitCode = failed ? 1 : 0;
   });
 
 process.on('unhandledRejection', (reason) => {

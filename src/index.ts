@@ -9,6 +9,16 @@ export {
   Emulator,
   type EmulatorOptions,
 } from './emulator.js';
+export { FaultInjector, type FaultRuleInput } from './fixtures/faults.js';
+export {
+  formatResult,
+  parseScenario,
+  readScenarioFile,
+  runScenario,
+  type Scenario,
+  type ScenarioResult,
+} from './fixtures/scenario.js';
+export { applySeed, exportSeed, parseSeed, readSeedFile, type Seed } from './fixtures/seed.js';
 export {
   DEFAULT_ACCESS_KEY_ID,
   DEFAULT_ACCESS_KEY_SECRET,

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { SignOptions } from '../../src/fixtures/rpc-client.js';
 import {
   percentEncode,
   sha256Hex,
-  v1Signature,
-  v1StringToSign,
   v3CanonicalRequest,
   v3Signature,
   v3StringToSign,
@@ -12,36 +11,9 @@ import {
 export const AK = 'LTAIEmulatorAccessKeyId';
 export const SK = 'EmulatorAccessKeySecret';
 
-export interface SignOptions {
-  accessKeyId?: string;
-  secret?: string;
-  method?: string;
-  timestamp?: string;
-  nonce?: string;
-}
-
+export type { SignOptions } from '../../src/fixtures/rpc-client.js';
 /** Builds a V1-signed query string for raw requests, as @alicloud/pop-core does. */
-export function v1Query(
-  action: string,
-  params: Record<string, string> = {},
-  options: SignOptions = {},
-): string {
-  const all: Record<string, string> = {
-    Format: 'JSON',
-    Version: '2016-01-20',
-    AccessKeyId: options.accessKeyId ?? AK,
-    SignatureMethod: 'HMAC-SHA1',
-    SignatureVersion: '1.0',
-    SignatureNonce: options.nonce ?? randomUUID(),
-    Timestamp: options.timestamp ?? `${new Date().toISOString().slice(0, 19)}Z`,
-    Action: action,
-    ...params,
-  };
-  const signature = v1Signature(options.secret ?? SK, v1StringToSign(options.method ?? 'GET', all));
-  return Object.entries({ ...all, Signature: signature })
-    .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
-    .join('&');
-}
+export { signedQuery as v1Query } from '../../src/fixtures/rpc-client.js';
 
 /** Headers and query for a V3 (ACS3-HMAC-SHA256) signed POST, as the Tea SDKs send it. */
 export function v3Request(
