@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import type express from 'express';
 import { type ClockState, VirtualClock } from './domain/clock.js';
 import { type Random, SeededRandom, SystemRandom } from './domain/random.js';
@@ -12,7 +14,7 @@ import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
 import { Credentials } from './protocol/credentials.js';
 import { type CallRecord, createApp } from './server.js';
-import { Store } from './store/store.js';
+import { StateFileError, Store } from './store/store.js';
 import { VERSION } from './version.js';
 
 export interface EmulatorOptions {
@@ -124,6 +126,7 @@ export class Emulator {
   static async create(options: EmulatorOptions = {}): Promise<Emulator> {
     const emulator = new Emulator(options);
     await emulator.store.open();
+    emulator.masterKey = emulator.loadMasterKey();
     const clock = emulator.store.table<ClockState>('meta').get('emulator', 'clock');
     if (clock) emulator.clock.restore(clock);
     emulator.world = emulator.newWorld();
@@ -131,6 +134,40 @@ export class Emulator {
   }
 
   private generation = 0;
+  private masterKey: Buffer = Buffer.alloc(32);
+
+  /**
+   * The key that wraps key material at rest, so the state file alone discloses no key: from
+   * KMS_EMULATOR_MASTER_KEY (base64, 32 bytes), else a file beside the state file made on first start
+   * (mode 0600), else — state in memory — derived from the random seed or drawn at random.
+   */
+  private loadMasterKey(): Buffer {
+    const fromEnv = (this.options.env ?? process.env).KMS_EMULATOR_MASTER_KEY;
+    if (fromEnv) {
+      const key = Buffer.from(fromEnv, 'base64');
+      if (key.length !== 32)
+        throw new StateFileError('KMS_EMULATOR_MASTER_KEY must be 32 bytes, base64-encoded.');
+      return key;
+    }
+    const file = this.store.file;
+    if (file) {
+      const keyFile = `${file}.master-key`;
+      if (existsSync(keyFile)) {
+        const key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
+        if (key.length !== 32)
+          throw new StateFileError(`Master key file ${keyFile} does not hold 32 bytes (base64).`);
+        return key;
+      }
+      const key = randomBytes(32);
+      mkdirSync(dirname(keyFile), { recursive: true });
+      writeFileSync(keyFile, `${key.toString('base64')}\n`, { mode: 0o600 });
+      return key;
+    }
+    if (this.options.randomSeed !== undefined) {
+      return createHash('sha256').update(`master-key:${this.options.randomSeed}`).digest();
+    }
+    return randomBytes(32);
+  }
 
   /**
    * Each reset starts a new generation of the seeded stream: run to run the sequence is the same,
@@ -144,7 +181,7 @@ export class Emulator {
   }
 
   private newWorld(): World {
-    return new World(this.clock, this.newRandom(), this.store);
+    return new World(this.clock, this.newRandom(), this.store, this.masterKey);
   }
 
   /** Switches to a seeded random source (a seed file's `randomSeed`). */

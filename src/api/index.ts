@@ -1,5 +1,9 @@
 // Each area module registers its operations when imported.
 import './service.js';
+import './instances.js';
+import './keys.js';
+import './crypto.js';
+import './tags.js';
 
 export { findOperation, implementedOperations, invoke, isImplemented } from './registry.js';
 export { API_VERSION, endpoints, operations } from './spec.js';

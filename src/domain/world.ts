@@ -2,8 +2,11 @@ import type { Store } from '../store/store.js';
 import { AccountDirectory } from './accounts.js';
 import type { VirtualClock } from './clock.js';
 import { IdFactory } from './ids.js';
+import { InstanceService } from './instances.js';
+import { KeyService } from './keys.js';
 import type { Random } from './random.js';
 import { Scheduler } from './scheduler.js';
+import { TagService } from './tags.js';
 
 /** An account's resources in one region: the partition every regional resource lives in. */
 export interface Scope {
@@ -23,15 +26,24 @@ export class World {
   readonly ids: IdFactory;
   readonly scheduler: Scheduler;
   readonly accounts: AccountDirectory;
+  readonly instances: InstanceService;
+  readonly keys: KeyService;
+  readonly tags: TagService;
 
+  /** `masterKey` wraps key material at rest; without one it is drawn from `random` (in-memory state). */
   constructor(
     readonly clock: VirtualClock,
     readonly random: Random,
     readonly store: Store,
+    masterKey?: Buffer,
   ) {
     this.ids = new IdFactory(random);
     this.scheduler = new Scheduler(store, clock);
     this.accounts = new AccountDirectory(store);
+    this.instances = new InstanceService(this);
+    this.tags = new TagService(this);
+    this.keys = new KeyService(this, masterKey ?? random.bytes(32));
+    this.tags.registerResourceType('key', (scope, id) => this.keys.resolve(scope, id).keyId);
   }
 
   now(): number {

@@ -152,7 +152,7 @@ const rows = {
     const first = list.KmsInstances?.KmsInstance?.[0];
     check(first?.KmsInstanceId, `no instance in ${JSON.stringify(list)}`);
     const got = await run(call, 'GetKmsInstance', { KmsInstanceId: first.KmsInstanceId });
-    check(got.KmsInstance?.KmsInstanceId === first.KmsInstanceId, `GetKmsInstance: ${JSON.stringify(got)}`);
+    check(got.KmsInstance?.InstanceId === first.KmsInstanceId, `GetKmsInstance: ${JSON.stringify(got)}`);
   },
   async keys(make) {
     const call = make();

@@ -1,0 +1,221 @@
+import type { KeySpec } from '../domain/crypto.js';
+import { parseRotationInterval } from '../domain/keys.js';
+import { isoSeconds } from '../domain/time.js';
+import { KmsError } from '../protocol/errors.js';
+import { paginate } from './paging.js';
+import type { Params } from './params.js';
+import { defineOperations } from './registry.js';
+
+function filters(params: Params): { key: string; values: string[] }[] {
+  const parsed = params.optJson('Filters');
+  if (parsed === undefined) return [];
+  if (!Array.isArray(parsed))
+    throw new KmsError('InvalidParameter', 'The specified parameter "Filters" must be a JSON array.');
+  return parsed.map((f: { Key?: string; Values?: unknown[] }) => ({
+    key: String(f.Key ?? ''),
+    values: (f.Values ?? []).map(String),
+  }));
+}
+
+const KEY_FILTERS: Record<string, string> = {
+  KeyState: 'KeyState',
+  KeySpec: 'KeySpec',
+  KeyUsage: 'KeyUsage',
+  ProtectionLevel: 'ProtectionLevel',
+  CreatorType: 'Creator',
+  DKMSInstanceId: 'DKMSInstanceId',
+};
+
+defineOperations({
+  CreateKey: (params, { world, scope }) => {
+    const interval = params.optString('RotationInterval');
+    const dkmsInstanceId = params.optString('DKMSInstanceId') || undefined;
+    const key = world.keys.create(scope, {
+      description: params.optString('Description'),
+      keySpec: params.optString('KeySpec') as KeySpec | undefined,
+      keyUsage: params.optString('KeyUsage'),
+      origin: params.optString('Origin') as 'Aliyun_KMS' | 'EXTERNAL' | undefined,
+      protectionLevel: params.optString('ProtectionLevel'),
+      dkmsInstanceId,
+      enableAutomaticRotation: params.optBool('EnableAutomaticRotation'),
+      rotationIntervalSeconds: interval ? parseRotationInterval(interval) : undefined,
+      policy: params.optString('Policy'),
+    });
+    const tags = params.optJson('Tags');
+    if (Array.isArray(tags) && tags.length > 0) world.tags.tag(scope, 'key', key.keyId, tags);
+    return { KeyMetadata: world.keys.metadata(key) };
+  },
+
+  DescribeKey: (params, { world, scope }) => ({
+    KeyMetadata: world.keys.metadata(world.keys.available(scope, params.string('KeyId'))),
+  }),
+
+  ListKeys: (params, { world, scope }) => {
+    const active = filters(params);
+    const keys = world.keys.list(scope).filter((key) => {
+      if (key.managed) return false;
+      const meta = world.keys.metadata(key);
+      return active.every((f) => {
+        const field = KEY_FILTERS[f.key];
+        if (!field) throw new KmsError('InvalidParameter', `The filter key "${f.key}" is not valid.`);
+        const value =
+          f.key === 'CreatorType' ? (key.creator === 'Kms' ? 'Service' : 'User') : String(meta[field]);
+        return f.values.length === 0 || f.values.includes(value);
+      });
+    });
+    const { page, ...paging } = paginate(keys, params);
+    return { Keys: { Key: page.map((k) => ({ KeyId: k.keyId, KeyArn: world.keys.arn(k) })) }, ...paging };
+  },
+
+  UpdateKeyDescription: (params, { world, scope }) => {
+    const key = world.keys.available(scope, params.string('KeyId'));
+    key.description = params.string('Description');
+    world.keys.save(key);
+    return {};
+  },
+
+  EnableKey: (params, { world, scope }) => {
+    world.keys.setState(scope, params.string('KeyId'), 'Enabled');
+    return {};
+  },
+
+  DisableKey: (params, { world, scope }) => {
+    world.keys.setState(scope, params.string('KeyId'), 'Disabled');
+    return {};
+  },
+
+  ScheduleKeyDeletion: (params, { world, scope }) => {
+    world.keys.scheduleDeletion(scope, params.string('KeyId'), params.optInt('PendingWindowInDays') ?? 0);
+    return {};
+  },
+
+  CancelKeyDeletion: (params, { world, scope }) => {
+    world.keys.cancelDeletion(scope, params.string('KeyId'));
+    return {};
+  },
+
+  SetDeletionProtection: (params, { world, scope }) => {
+    world.keys.setDeletionProtection(
+      scope,
+      params.string('ProtectedResourceArn'),
+      params.optBool('EnableDeletionProtection') ?? false,
+      params.optString('DeletionProtectionDescription') ?? '',
+    );
+    return {};
+  },
+
+  CreateAlias: (params, { world, scope }) => {
+    world.keys.createAlias(scope, params.string('AliasName'), params.string('KeyId'));
+    return {};
+  },
+
+  UpdateAlias: (params, { world, scope }) => {
+    world.keys.updateAlias(scope, params.string('AliasName'), params.string('KeyId'));
+    return {};
+  },
+
+  DeleteAlias: (params, { world, scope }) => {
+    world.keys.deleteAlias(scope, params.string('AliasName'));
+    return {};
+  },
+
+  ListAliases: (params, { world, scope }) => {
+    const aliases = world.keys.listAliases(scope).filter((a) => !a.aliasName.startsWith('alias/acs/'));
+    const { page, ...paging } = paginate(aliases, params);
+    return {
+      Aliases: {
+        Alias: page.map((a) => ({
+          KeyId: a.keyId,
+          AliasName: a.aliasName,
+          AliasArn: world.keys.aliasArn(scope, a.aliasName),
+        })),
+      },
+      ...paging,
+    };
+  },
+
+  ListAliasesByKeyId: (params, { world, scope }) => {
+    const key = world.keys.resolve(scope, params.string('KeyId'));
+    const { page, ...paging } = paginate(world.keys.listAliases(scope, key.keyId), params);
+    return {
+      Aliases: {
+        Alias: page.map((a) => ({
+          KeyId: a.keyId,
+          AliasName: a.aliasName,
+          AliasArn: world.keys.aliasArn(scope, a.aliasName),
+        })),
+      },
+      ...paging,
+    };
+  },
+
+  CreateKeyVersion: (params, { world, scope }) => {
+    const key = world.keys.resolve(scope, params.string('KeyId'));
+    const version = world.keys.createVersion(scope, key.keyId);
+    return {
+      KeyVersion: {
+        KeyId: key.keyId,
+        KeyVersionId: version.keyVersionId,
+        CreationDate: isoSeconds(version.creationDate),
+      },
+    };
+  },
+
+  DescribeKeyVersion: (params, { world, scope }) => {
+    const key = world.keys.available(scope, params.string('KeyId'));
+    const version = key.versions.find((v) => v.keyVersionId === params.string('KeyVersionId'));
+    if (!version) throw new KmsError('Forbidden.ResourceNotFound', 'The specified key version is not found.');
+    return {
+      KeyVersion: {
+        KeyId: key.keyId,
+        KeyVersionId: version.keyVersionId,
+        CreationDate: isoSeconds(version.creationDate),
+      },
+    };
+  },
+
+  ListKeyVersions: (params, { world, scope }) => {
+    const key = world.keys.available(scope, params.string('KeyId'));
+    const { page, ...paging } = paginate(key.versions, params);
+    return {
+      KeyVersions: {
+        KeyVersion: page.map((v) => ({
+          KeyId: key.keyId,
+          KeyVersionId: v.keyVersionId,
+          CreationDate: isoSeconds(v.creationDate),
+        })),
+      },
+      ...paging,
+    };
+  },
+
+  UpdateRotationPolicy: (params, { world, scope }) => {
+    const interval = params.optString('RotationInterval');
+    world.keys.updateRotationPolicy(
+      scope,
+      params.string('KeyId'),
+      params.optBool('EnableAutomaticRotation') ?? false,
+      interval ? parseRotationInterval(interval) : undefined,
+    );
+    return {};
+  },
+
+  GetKeyPolicy: (params, { world, scope }) => ({
+    Policy: world.keys.available(scope, params.string('KeyId')).policy,
+  }),
+
+  SetKeyPolicy: (params, { world, scope }) => {
+    const key = world.keys.available(scope, params.string('KeyId'));
+    const policy = params.string('Policy');
+    try {
+      JSON.parse(policy);
+    } catch {
+      throw new KmsError('InvalidParameter', 'The specified parameter "Policy" must be a JSON document.');
+    }
+    if (policy.length > 32_768)
+      throw new KmsError('InvalidParameter', 'The key policy must not exceed 32 KB.');
+    key.policy = policy;
+    world.keys.save(key);
+    return {};
+  },
+});

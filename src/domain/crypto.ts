@@ -1,0 +1,147 @@
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { KmsError } from '../protocol/errors.js';
+import type { Random } from './random.js';
+
+/**
+ * Authenticated symmetric encryption with a key version's material. AES keys use AES-GCM. SM4 keys
+ * use real SM4 (Node's OpenSSL has SM4 but no SM4-GCM): SM4-CTR with an HMAC-SHA256 tag over
+ * IV, AAD and ciphertext (encrypt-then-MAC), which keeps the API behaviour — tamper detection and
+ * context binding — of the cloud's SM4-GCM.
+ */
+export type KeySpec = 'Aliyun_AES_256' | 'Aliyun_AES_128' | 'Aliyun_AES_192' | 'Aliyun_SM4';
+
+export const KEY_SPECS: Record<KeySpec, number> = {
+  Aliyun_AES_256: 32,
+  Aliyun_AES_128: 16,
+  Aliyun_AES_192: 24,
+  Aliyun_SM4: 16,
+};
+
+export interface Sealed {
+  iv: Buffer;
+  tag: Buffer;
+  ciphertext: Buffer;
+}
+
+export function seal(
+  spec: KeySpec,
+  material: Buffer,
+  plaintext: Buffer,
+  aad: Buffer,
+  random: Random,
+): Sealed {
+  if (spec === 'Aliyun_SM4') {
+    const iv = random.bytes(16);
+    const cipher = createCipheriv('sm4-ctr', material, iv);
+    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return { iv, ciphertext, tag: sm4Tag(material, iv, aad, ciphertext) };
+  }
+  const iv = random.bytes(12);
+  const cipher = createCipheriv(`aes-${material.length * 8}-gcm` as 'aes-256-gcm', material, iv);
+  cipher.setAAD(aad);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return { iv, ciphertext, tag: cipher.getAuthTag() };
+}
+
+/** Throws InvalidCiphertext when the data, the AAD or the tag do not match. */
+export function open(spec: KeySpec, material: Buffer, sealed: Sealed, aad: Buffer): Buffer {
+  try {
+    if (spec === 'Aliyun_SM4') {
+      const expected = sm4Tag(material, sealed.iv, aad, sealed.ciphertext);
+      if (expected.length !== sealed.tag.length || !timingSafeEqual(expected, sealed.tag))
+        throw new Error('tag');
+      const decipher = createDecipheriv('sm4-ctr', material, sealed.iv);
+      return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+    }
+    const decipher = createDecipheriv(`aes-${material.length * 8}-gcm` as 'aes-256-gcm', material, sealed.iv);
+    decipher.setAAD(aad);
+    decipher.setAuthTag(sealed.tag);
+    return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+  } catch {
+    throw invalidCiphertext();
+  }
+}
+
+function sm4Tag(material: Buffer, iv: Buffer, aad: Buffer, ciphertext: Buffer): Buffer {
+  const macKey = createHmac('sha256', material).update('kms-emulator sm4 mac').digest();
+  return createHmac('sha256', macKey).update(iv).update(aad).update(ciphertext).digest().subarray(0, 16);
+}
+
+export function invalidCiphertext(): KmsError {
+  return new KmsError(
+    'InvalidCiphertext',
+    'The specified CiphertextBlob is invalid: it was altered, or the EncryptionContext does not match.',
+  );
+}
+
+/**
+ * The ciphertext blob names its key and key version, so Decrypt needs no KeyId:
+ * "KEB1" | len | keyId | len | keyVersionId | len | iv | tag(16) | ciphertext, base64.
+ */
+export interface Blob extends Sealed {
+  keyId: string;
+  keyVersionId: string;
+}
+
+const MAGIC = Buffer.from('KEB1');
+
+export function encodeBlob(blob: Blob): string {
+  const keyId = Buffer.from(blob.keyId);
+  const version = Buffer.from(blob.keyVersionId);
+  return Buffer.concat([
+    MAGIC,
+    Buffer.from([keyId.length]),
+    keyId,
+    Buffer.from([version.length]),
+    version,
+    Buffer.from([blob.iv.length]),
+    blob.iv,
+    blob.tag,
+    blob.ciphertext,
+  ]).toString('base64');
+}
+
+export function decodeBlob(text: string): Blob {
+  const data = Buffer.from(text, 'base64');
+  let offset = MAGIC.length;
+  const take = (size: number) => {
+    if (offset + size > data.length) throw invalidCiphertext();
+    const part = data.subarray(offset, offset + size);
+    offset += size;
+    return part;
+  };
+  if (data.length < 8 || !data.subarray(0, MAGIC.length).equals(MAGIC)) throw invalidCiphertext();
+  const keyId = take(take(1)[0] ?? 0).toString();
+  const keyVersionId = take(take(1)[0] ?? 0).toString();
+  const iv = take(take(1)[0] ?? 0);
+  const tag = take(16);
+  return { keyId, keyVersionId, iv, tag, ciphertext: data.subarray(offset) };
+}
+
+/** The EncryptionContext as authenticated data: canonical JSON, so key order does not matter. */
+export function contextAad(
+  context: Record<string, unknown> | undefined,
+  keyId: string,
+  keyVersionId: string,
+): Buffer {
+  const entries = Object.entries(context ?? {})
+    .map(([k, v]) => [k, String(v)] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Buffer.from(JSON.stringify([keyId, keyVersionId, entries]));
+}
+
+/** Wraps key material at rest under the emulator master key (AES-256-GCM). */
+export function wrapMaterial(masterKey: Buffer, material: Buffer, random: Random): string {
+  const sealed = seal('Aliyun_AES_256', masterKey, material, Buffer.from('key-material'), random);
+  return Buffer.concat([sealed.iv, sealed.tag, sealed.ciphertext]).toString('base64');
+}
+
+export function unwrapMaterial(masterKey: Buffer, wrapped: string): Buffer {
+  const data = Buffer.from(wrapped, 'base64');
+  return open(
+    'Aliyun_AES_256',
+    masterKey,
+    { iv: data.subarray(0, 12), tag: data.subarray(12, 28), ciphertext: data.subarray(28) },
+    Buffer.from('key-material'),
+  );
+}

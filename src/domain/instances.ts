@@ -1,0 +1,258 @@
+import { KmsError } from '../protocol/errors.js';
+import type { Table } from '../store/store.js';
+import { DAY } from './time.js';
+import { partitionOf, type Scope, type World } from './world.js';
+
+/**
+ * KMS instances (`kst-…`): keys and secrets belong to one, within its quotas. An instance expires at
+ * its EndDate — its keys and secrets then answer Rejected.Unavailable — and is released with them 15
+ * days later unless renewed. A fresh account-region has one default instance, valid for a year.
+ */
+export type InstanceStatus = 'Uninitialized' | 'Connected' | 'Expired';
+export type QuotaKind = 'key' | 'secret';
+
+export interface BindVpc {
+  VpcId: string;
+  RegionId: string;
+  VSwitchId: string;
+  VpcOwnerId: string;
+}
+
+export interface KmsInstance {
+  kmsInstanceId: string;
+  accountId: string;
+  regionId: string;
+  name: string;
+  status: InstanceStatus;
+  spec: number;
+  keyQuota: number;
+  secretQuota: number;
+  vpcQuota: number;
+  keysUsed: number;
+  secretsUsed: number;
+  vpcId: string;
+  zoneIds: string;
+  vswitchIds: string;
+  bindVpcs: BindVpc[];
+  createTime: number;
+  startDate: number;
+  endDate: number;
+  isDefault: boolean;
+}
+
+export const RELEASE_GRACE_MS = 15 * DAY;
+const EXPIRE_JOB = 'instance.expire';
+const RELEASE_JOB = 'instance.release';
+
+export type ReleaseListener = (scope: Scope, instanceId: string) => void;
+
+export class InstanceService {
+  private readonly table: Table<KmsInstance>;
+  private readonly releaseListeners: ReleaseListener[] = [];
+
+  constructor(private readonly world: World) {
+    this.table = world.store.table<KmsInstance>('instances');
+    world.scheduler.register(EXPIRE_JOB, (job) => {
+      const scope = job.payload as unknown as Scope;
+      const instance = this.table.get(partitionOf(scope), String(job.payload.instanceId));
+      if (!instance) return 'instance already gone';
+      instance.status = 'Expired';
+      this.table.put(partitionOf(scope), instance.kmsInstanceId, instance);
+      this.world.scheduler.schedule(
+        `${RELEASE_JOB}:${instance.kmsInstanceId}`,
+        RELEASE_JOB,
+        instance.endDate + RELEASE_GRACE_MS,
+        job.payload,
+      );
+      return `${instance.kmsInstanceId} expired; its keys and secrets answer Rejected.Unavailable`;
+    });
+    world.scheduler.register(RELEASE_JOB, (job) => {
+      const scope = job.payload as unknown as Scope;
+      const id = String(job.payload.instanceId);
+      if (!this.table.get(partitionOf(scope), id)) return 'instance already gone';
+      this.remove(scope, id);
+      return `${id} released with its keys and secrets (not renewed within 15 days)`;
+    });
+  }
+
+  onRelease(listener: ReleaseListener): void {
+    this.releaseListeners.push(listener);
+  }
+
+  create(
+    scope: Scope,
+    options: Partial<
+      Pick<KmsInstance, 'kmsInstanceId' | 'name' | 'spec' | 'keyQuota' | 'secretQuota' | 'vpcQuota'>
+    > & {
+      startDate?: number;
+      endDate?: number;
+      isDefault?: boolean;
+    } = {},
+  ): KmsInstance {
+    const now = this.world.now();
+    const id = options.kmsInstanceId ?? this.world.ids.prefixed('kst', scope.regionId);
+    if (this.table.get(partitionOf(scope), id)) throw new KmsError('Rejected.ResourceExist');
+    const startDate = options.startDate ?? now;
+    const instance: KmsInstance = {
+      kmsInstanceId: id,
+      accountId: scope.accountId,
+      regionId: scope.regionId,
+      name: options.name ?? id,
+      status: 'Connected',
+      spec: options.spec ?? 1000,
+      keyQuota: options.keyQuota ?? 1000,
+      secretQuota: options.secretQuota ?? 1000,
+      vpcQuota: options.vpcQuota ?? 5,
+      keysUsed: 0,
+      secretsUsed: 0,
+      vpcId: '',
+      zoneIds: '',
+      vswitchIds: '',
+      bindVpcs: [],
+      createTime: now,
+      startDate,
+      endDate: options.endDate ?? startDate + 365 * DAY,
+      isDefault: options.isDefault ?? false,
+    };
+    if (instance.endDate <= now) instance.status = 'Expired';
+    this.table.put(partitionOf(scope), id, instance);
+    this.scheduleExpiry(scope, instance);
+    return instance;
+  }
+
+  private scheduleExpiry(scope: Scope, instance: KmsInstance): void {
+    const payload = {
+      accountId: scope.accountId,
+      regionId: scope.regionId,
+      instanceId: instance.kmsInstanceId,
+    };
+    if (instance.status === 'Expired') {
+      this.world.scheduler.schedule(
+        `${RELEASE_JOB}:${instance.kmsInstanceId}`,
+        RELEASE_JOB,
+        instance.endDate + RELEASE_GRACE_MS,
+        payload,
+      );
+    } else {
+      this.world.scheduler.schedule(
+        `${EXPIRE_JOB}:${instance.kmsInstanceId}`,
+        EXPIRE_JOB,
+        instance.endDate,
+        payload,
+      );
+    }
+  }
+
+  /** The account-region's default instance, made on first use. */
+  defaultInstance(scope: Scope): KmsInstance {
+    const existing = this.table.list(partitionOf(scope)).find((i) => i.isDefault);
+    return existing ?? this.create(scope, { isDefault: true });
+  }
+
+  list(scope: Scope): KmsInstance[] {
+    this.defaultInstance(scope);
+    return this.table.list(partitionOf(scope)).sort((a, b) => a.createTime - b.createTime);
+  }
+
+  get(scope: Scope, instanceId: string): KmsInstance {
+    this.defaultInstance(scope);
+    const instance = this.table.get(partitionOf(scope), instanceId);
+    if (!instance) throw new KmsError('Forbidden.DKMSInstanceNotFound');
+    return instance;
+  }
+
+  find(scope: Scope, instanceId: string): KmsInstance | undefined {
+    return this.table.get(partitionOf(scope), instanceId);
+  }
+
+  /** Keys and secrets of an expired instance are unavailable until it is renewed. */
+  assertUsable(scope: Scope, instanceId: string): KmsInstance {
+    const instance = this.get(scope, instanceId);
+    if (instance.status === 'Expired') {
+      throw new KmsError(
+        'Rejected.Unavailable',
+        `The request was rejected because the KMS instance ${instanceId} has expired. Renew it within 15 days of expiry.`,
+      );
+    }
+    return instance;
+  }
+
+  reserve(scope: Scope, instanceId: string, kind: QuotaKind): void {
+    const instance = this.assertUsable(scope, instanceId);
+    const used = kind === 'key' ? instance.keysUsed : instance.secretsUsed;
+    const quota = kind === 'key' ? instance.keyQuota : instance.secretQuota;
+    if (used >= quota) {
+      throw new KmsError(
+        'Rejected.LimitExceeded',
+        `The request was rejected because the ${kind} quota (${quota}) of KMS instance ${instanceId} is used up.`,
+      );
+    }
+    if (kind === 'key') instance.keysUsed += 1;
+    else instance.secretsUsed += 1;
+    this.table.put(partitionOf(scope), instanceId, instance);
+  }
+
+  release(scope: Scope, instanceId: string, kind: QuotaKind): void {
+    const instance = this.find(scope, instanceId);
+    if (!instance) return;
+    if (kind === 'key') instance.keysUsed = Math.max(0, instance.keysUsed - 1);
+    else instance.secretsUsed = Math.max(0, instance.secretsUsed - 1);
+    this.table.put(partitionOf(scope), instanceId, instance);
+  }
+
+  connect(
+    scope: Scope,
+    instanceId: string,
+    network: { vpcId: string; zoneIds: string; vswitchIds: string },
+  ): void {
+    const instance = this.get(scope, instanceId);
+    if (instance.status === 'Connected' && instance.vpcId !== '') {
+      throw new KmsError('Forbidden.DKMSInstanceStateInvalid');
+    }
+    Object.assign(instance, {
+      status: instance.status === 'Expired' ? 'Expired' : 'Connected',
+      vpcId: network.vpcId,
+      zoneIds: network.zoneIds,
+      vswitchIds: network.vswitchIds,
+    });
+    this.table.put(partitionOf(scope), instanceId, instance);
+  }
+
+  bindVpcs(scope: Scope, instanceId: string, vpcs: BindVpc[]): void {
+    const instance = this.get(scope, instanceId);
+    if (vpcs.length > instance.vpcQuota) {
+      throw new KmsError(
+        'Rejected.LimitExceeded',
+        `KMS instance ${instanceId} can bind at most ${instance.vpcQuota} VPCs.`,
+      );
+    }
+    instance.bindVpcs = vpcs;
+    this.table.put(partitionOf(scope), instanceId, instance);
+  }
+
+  /** Renewal within the 15-day grace period restores everything untouched. */
+  renew(scope: Scope, instanceId: string, until: number): KmsInstance {
+    const instance = this.get(scope, instanceId);
+    if (until <= this.world.now())
+      throw new KmsError('InvalidParameter', 'The new end date must be in the future.');
+    instance.endDate = until;
+    instance.status = 'Connected';
+    this.table.put(partitionOf(scope), instanceId, instance);
+    this.world.scheduler.cancel(`${RELEASE_JOB}:${instanceId}`);
+    this.scheduleExpiry(scope, instance);
+    return instance;
+  }
+
+  /** Releases an instance now, with its keys and secrets. */
+  remove(scope: Scope, instanceId: string): void {
+    this.get(scope, instanceId);
+    this.world.scheduler.cancel(`${EXPIRE_JOB}:${instanceId}`);
+    this.world.scheduler.cancel(`${RELEASE_JOB}:${instanceId}`);
+    for (const listener of this.releaseListeners) listener(scope, instanceId);
+    this.table.delete(partitionOf(scope), instanceId);
+  }
+
+  arn(instance: KmsInstance): string {
+    return `acs:kms:${instance.regionId}:${instance.accountId}:keystore/${instance.kmsInstanceId}`;
+  }
+}

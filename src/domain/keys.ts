@@ -1,0 +1,538 @@
+import { KmsError } from '../protocol/errors.js';
+import type { Table } from '../store/store.js';
+import {
+  contextAad,
+  decodeBlob,
+  encodeBlob,
+  invalidCiphertext,
+  KEY_SPECS,
+  type KeySpec,
+  open,
+  seal,
+  unwrapMaterial,
+  wrapMaterial,
+} from './crypto.js';
+import { DAY, isoSeconds } from './time.js';
+import { partitionOf, type Scope, type World } from './world.js';
+
+/**
+ * Customer master keys: states, versions (material wrapped under the emulator master key), aliases,
+ * deletion windows, automatic rotation. `usableKey` is the one place that owns the key-state rules
+ * every cryptographic operation obeys.
+ */
+export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport';
+
+export interface KeyVersion {
+  keyVersionId: string;
+  creationDate: number;
+  /** Material wrapped under the master key (base64); never stored in clear. */
+  wrapped: string;
+}
+
+export interface KeyRecord {
+  keyId: string;
+  accountId: string;
+  regionId: string;
+  description: string;
+  keySpec: KeySpec;
+  keyUsage: string;
+  origin: 'Aliyun_KMS' | 'EXTERNAL';
+  protectionLevel: string;
+  state: KeyState;
+  creator: string;
+  creationDate: number;
+  deleteDate?: number;
+  deletionProtection: boolean;
+  deletionProtectionDescription: string;
+  primaryKeyVersion: string;
+  versions: KeyVersion[];
+  automaticRotation: 'Enabled' | 'Disabled';
+  rotationIntervalSeconds?: number;
+  nextRotationDate?: number;
+  lastRotationDate?: number;
+  dkmsInstanceId?: string;
+  policy: string;
+  materialExpireTime?: number;
+  /** Service-managed keys (e.g. the default secrets key) count against no quota. */
+  managed: boolean;
+}
+
+interface AliasRecord {
+  aliasName: string;
+  keyId: string;
+}
+
+const PURGE_JOB = 'key.purge';
+const ROTATE_JOB = 'key.rotate';
+export const MANAGED_SECRETS_ALIAS = 'alias/acs/secretsmanager';
+
+export function defaultPolicy(accountId: string): string {
+  return JSON.stringify({
+    Version: '1',
+    Statement: [
+      {
+        Sid: 'kms default key policy',
+        Effect: 'Allow',
+        Principal: { RAM: [`acs:ram::${accountId}:*`] },
+        Action: ['kms:*'],
+        Resource: ['*'],
+      },
+    ],
+  });
+}
+
+/** `604800s`, `7d`, `168h` → seconds. */
+export function parseRotationInterval(text: string, name = 'RotationInterval'): number {
+  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
+  if (!match) throw new KmsError('InvalidParameter', `The specified parameter ${name} is not valid.`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400, '': 1 }[match[2] as 's' | 'm' | 'h' | 'd' | ''];
+  return Number(match[1]) * unit;
+}
+
+export class KeyService {
+  private readonly keys: Table<KeyRecord>;
+  private readonly aliases: Table<AliasRecord>;
+
+  constructor(
+    private readonly world: World,
+    private readonly masterKey: Buffer,
+  ) {
+    this.keys = world.store.table<KeyRecord>('keys');
+    this.aliases = world.store.table<AliasRecord>('aliases');
+    world.scheduler.register(PURGE_JOB, (job) => {
+      const scope = job.payload as unknown as Scope;
+      const key = this.keys.get(partitionOf(scope), String(job.payload.keyId));
+      if (key?.state !== 'PendingDeletion') return 'nothing to purge';
+      this.purge(scope, key);
+      return `key ${key.keyId} deleted (its deletion window ended)`;
+    });
+    world.scheduler.register(ROTATE_JOB, (job) => {
+      const scope = job.payload as unknown as Scope;
+      const key = this.keys.get(partitionOf(scope), String(job.payload.keyId));
+      if (key?.automaticRotation !== 'Enabled') return 'rotation no longer enabled';
+      const version = this.addVersion(scope, key);
+      return `key ${key.keyId} rotated to version ${version.keyVersionId}`;
+    });
+    world.instances.onRelease((scope, instanceId) => {
+      for (const key of this.keys.list(partitionOf(scope))) {
+        if (key.dkmsInstanceId === instanceId) this.purge(scope, key);
+      }
+    });
+  }
+
+  arn(key: Pick<KeyRecord, 'regionId' | 'accountId' | 'keyId'>): string {
+    return `acs:kms:${key.regionId}:${key.accountId}:key/${key.keyId}`;
+  }
+
+  create(
+    scope: Scope,
+    options: {
+      keyId?: string;
+      description?: string;
+      keySpec?: KeySpec;
+      keyUsage?: string;
+      origin?: 'Aliyun_KMS' | 'EXTERNAL';
+      protectionLevel?: string;
+      dkmsInstanceId?: string;
+      rotationIntervalSeconds?: number;
+      enableAutomaticRotation?: boolean;
+      policy?: string;
+      managed?: boolean;
+      material?: Buffer[];
+      versionIds?: string[];
+      creator?: string;
+    } = {},
+  ): KeyRecord {
+    const keySpec = options.keySpec ?? 'Aliyun_AES_256';
+    if (!(keySpec in KEY_SPECS)) {
+      throw new KmsError('InvalidParameter', `The specified parameter "KeySpec" is not valid: ${keySpec}.`);
+    }
+    const usage = options.keyUsage ?? 'ENCRYPT/DECRYPT';
+    if (usage !== 'ENCRYPT/DECRYPT') {
+      throw new KmsError('InvalidParameter', 'Symmetric keys support only KeyUsage ENCRYPT/DECRYPT.');
+    }
+    const origin = options.origin ?? 'Aliyun_KMS';
+    if (options.dkmsInstanceId) this.world.instances.reserve(scope, options.dkmsInstanceId, 'key');
+    const now = this.world.now();
+    const keyId =
+      options.keyId ??
+      (options.dkmsInstanceId ? this.world.ids.prefixed('key', scope.regionId) : this.world.ids.uuid());
+    if (this.keys.get(partitionOf(scope), keyId)) throw new KmsError('Rejected.ResourceExist');
+    const key: KeyRecord = {
+      keyId,
+      accountId: scope.accountId,
+      regionId: scope.regionId,
+      description: options.description ?? '',
+      keySpec,
+      keyUsage: usage,
+      origin,
+      protectionLevel: options.protectionLevel ?? 'SOFTWARE',
+      state: origin === 'EXTERNAL' ? 'PendingImport' : 'Enabled',
+      creator: options.creator ?? scope.accountId,
+      creationDate: now,
+      deletionProtection: false,
+      deletionProtectionDescription: '',
+      primaryKeyVersion: '',
+      versions: [],
+      automaticRotation: 'Disabled',
+      dkmsInstanceId: options.dkmsInstanceId,
+      policy: options.policy ?? defaultPolicy(scope.accountId),
+      managed: options.managed ?? false,
+    };
+    if (origin === 'Aliyun_KMS') {
+      const materials = options.material ?? [this.world.random.bytes(KEY_SPECS[keySpec])];
+      materials.forEach((material, index) => {
+        if (material.length !== KEY_SPECS[keySpec]) {
+          throw new KmsError(
+            'InvalidParameter',
+            `Key material for ${keySpec} must be ${KEY_SPECS[keySpec]} bytes.`,
+          );
+        }
+        const version: KeyVersion = {
+          keyVersionId: options.versionIds?.[index] ?? this.world.ids.uuid(),
+          creationDate: now,
+          wrapped: wrapMaterial(this.masterKey, material, this.world.random),
+        };
+        key.versions.push(version);
+        key.primaryKeyVersion = version.keyVersionId;
+      });
+    }
+    this.keys.put(partitionOf(scope), keyId, key);
+    if (options.enableAutomaticRotation) {
+      this.updateRotationPolicy(scope, keyId, true, options.rotationIntervalSeconds ?? 365 * 86400);
+    }
+    return this.keys.get(partitionOf(scope), keyId) as KeyRecord;
+  }
+
+  /** A key by ID, `alias/…` or ARN; Forbidden.KeyNotFound / Forbidden.AliasNotFound otherwise. */
+  resolve(scope: Scope, ref: string): KeyRecord {
+    let id = ref.trim();
+    if (id.startsWith('acs:kms:')) {
+      const resource = id.split(':').slice(5).join(':');
+      if (resource.startsWith('alias/')) id = resource;
+      else if (resource.startsWith('key/')) id = resource.slice(4);
+      else throw new KmsError('Forbidden.KeyNotFound');
+    }
+    if (id.startsWith('alias/')) {
+      const alias = this.aliases.get(partitionOf(scope), id);
+      if (!alias) throw new KmsError('Forbidden.AliasNotFound');
+      id = alias.keyId;
+    }
+    const key = this.keys.get(partitionOf(scope), id);
+    if (!key) throw new KmsError('Forbidden.KeyNotFound');
+    return key;
+  }
+
+  /** The key-state rules every cryptographic operation obeys. */
+  usableKey(scope: Scope, ref: string): KeyRecord {
+    const key = this.resolve(scope, ref);
+    if (key.dkmsInstanceId) this.world.instances.assertUsable(scope, key.dkmsInstanceId);
+    if (key.state === 'Disabled') throw new KmsError('Rejected.Disabled');
+    if (key.state === 'PendingDeletion') throw new KmsError('Rejected.PendingDeletion');
+    if (key.state === 'PendingImport') {
+      throw new KmsError(
+        'Rejected.PendingImport',
+        'The request was rejected because the key state is PendingImport.',
+        {
+          status: 409,
+        },
+      );
+    }
+    return key;
+  }
+
+  /** Metadata-only operations still answer Rejected.Unavailable for a key of an expired instance. */
+  available(scope: Scope, ref: string): KeyRecord {
+    const key = this.resolve(scope, ref);
+    if (key.dkmsInstanceId) this.world.instances.assertUsable(scope, key.dkmsInstanceId);
+    return key;
+  }
+
+  list(scope: Scope): KeyRecord[] {
+    return this.keys
+      .list(partitionOf(scope))
+      .sort((a, b) => a.creationDate - b.creationDate || (a.keyId < b.keyId ? -1 : 1));
+  }
+
+  save(key: KeyRecord): void {
+    this.keys.put(partitionOf(key), key.keyId, key);
+  }
+
+  metadata(key: KeyRecord): Record<string, unknown> {
+    return {
+      KeyId: key.keyId,
+      Arn: this.arn(key),
+      Description: key.description,
+      KeySpec: key.keySpec,
+      KeyUsage: key.keyUsage,
+      KeyState: key.state,
+      Origin: key.origin,
+      ProtectionLevel: key.protectionLevel,
+      Creator: key.creator,
+      CreationDate: isoSeconds(key.creationDate),
+      DeleteDate: key.deleteDate === undefined ? '' : isoSeconds(key.deleteDate),
+      DeletionProtection: key.deletionProtection ? 'Enabled' : 'Disabled',
+      DeletionProtectionDescription: key.deletionProtectionDescription,
+      PrimaryKeyVersion: key.primaryKeyVersion,
+      AutomaticRotation: key.automaticRotation,
+      RotationInterval: key.rotationIntervalSeconds === undefined ? '' : `${key.rotationIntervalSeconds}s`,
+      NextRotationDate: key.nextRotationDate === undefined ? '' : isoSeconds(key.nextRotationDate),
+      LastRotationDate: isoSeconds(key.lastRotationDate ?? key.creationDate),
+      MaterialExpireTime: key.materialExpireTime === undefined ? '' : isoSeconds(key.materialExpireTime),
+      DKMSInstanceId: key.dkmsInstanceId ?? '',
+    };
+  }
+
+  setState(scope: Scope, ref: string, state: 'Enabled' | 'Disabled'): void {
+    const key = this.available(scope, ref);
+    if (key.state === 'PendingDeletion' || key.state === 'PendingImport') {
+      throw new KmsError(
+        'Rejected.StateModifiedFailed',
+        `The request was rejected because the key state is ${key.state}.`,
+        { status: 409 },
+      );
+    }
+    key.state = state;
+    this.save(key);
+  }
+
+  scheduleDeletion(scope: Scope, ref: string, days: number): KeyRecord {
+    if (!Number.isInteger(days) || days < 7 || days > 366) {
+      throw new KmsError(
+        'InvalidParameter',
+        'The specified parameter "PendingWindowInDays" is not valid: 7 to 366 days.',
+      );
+    }
+    const key = this.available(scope, ref);
+    if (key.managed)
+      throw new KmsError('Rejected.UnsupportedOperation', 'A service-managed key cannot be deleted.');
+    if (key.deletionProtection) {
+      throw new KmsError('Forbidden.DeletionProtection', 'The key is protected from deletion.', {
+        status: 403,
+      });
+    }
+    if (key.state === 'PendingDeletion') {
+      throw new KmsError('Rejected.StateModifiedFailed', 'The key is already pending deletion.', {
+        status: 409,
+      });
+    }
+    key.state = 'PendingDeletion';
+    key.deleteDate = this.world.now() + days * DAY;
+    this.save(key);
+    this.world.scheduler.schedule(`${PURGE_JOB}:${key.keyId}`, PURGE_JOB, key.deleteDate, {
+      accountId: key.accountId,
+      regionId: key.regionId,
+      keyId: key.keyId,
+    });
+    return key;
+  }
+
+  cancelDeletion(scope: Scope, ref: string): void {
+    const key = this.available(scope, ref);
+    if (key.state !== 'PendingDeletion') {
+      throw new KmsError(
+        'Rejected.StateModifiedFailed',
+        `The request was rejected because the key state is ${key.state}.`,
+        {
+          status: 409,
+        },
+      );
+    }
+    key.state = 'Enabled';
+    key.deleteDate = undefined;
+    this.save(key);
+    this.world.scheduler.cancel(`${PURGE_JOB}:${key.keyId}`);
+  }
+
+  private purge(scope: Scope, key: KeyRecord): void {
+    for (const alias of this.aliases.list(partitionOf(scope))) {
+      if (alias.keyId === key.keyId) this.aliases.delete(partitionOf(scope), alias.aliasName);
+    }
+    this.world.scheduler.cancel(`${PURGE_JOB}:${key.keyId}`);
+    this.world.scheduler.cancel(`${ROTATE_JOB}:${key.keyId}`);
+    if (key.dkmsInstanceId && !key.managed) this.world.instances.release(scope, key.dkmsInstanceId, 'key');
+    this.keys.delete(partitionOf(scope), key.keyId);
+  }
+
+  setDeletionProtection(scope: Scope, arn: string, enabled: boolean, description: string): void {
+    const key = this.resolve(scope, arn);
+    key.deletionProtection = enabled;
+    key.deletionProtectionDescription = enabled ? description : '';
+    this.save(key);
+  }
+
+  private addVersion(scope: Scope, key: KeyRecord): KeyVersion {
+    const version: KeyVersion = {
+      keyVersionId: this.world.ids.uuid(),
+      creationDate: this.world.now(),
+      wrapped: wrapMaterial(
+        this.masterKey,
+        this.world.random.bytes(KEY_SPECS[key.keySpec]),
+        this.world.random,
+      ),
+    };
+    key.versions.push(version);
+    key.primaryKeyVersion = version.keyVersionId;
+    key.lastRotationDate = version.creationDate;
+    if (key.automaticRotation === 'Enabled' && key.rotationIntervalSeconds) {
+      key.nextRotationDate = version.creationDate + key.rotationIntervalSeconds * 1000;
+      this.world.scheduler.schedule(`${ROTATE_JOB}:${key.keyId}`, ROTATE_JOB, key.nextRotationDate, {
+        accountId: key.accountId,
+        regionId: key.regionId,
+        keyId: key.keyId,
+      });
+    }
+    this.keys.put(partitionOf(scope), key.keyId, key);
+    return version;
+  }
+
+  createVersion(scope: Scope, ref: string): KeyVersion {
+    const key = this.usableKey(scope, ref);
+    if (key.origin === 'EXTERNAL') {
+      throw new KmsError(
+        'Rejected.UnsupportedOperation',
+        'Keys with imported material cannot have new versions.',
+      );
+    }
+    return this.addVersion(scope, key);
+  }
+
+  updateRotationPolicy(scope: Scope, ref: string, enabled: boolean, intervalSeconds?: number): void {
+    const key = this.available(scope, ref);
+    if (key.origin === 'EXTERNAL') {
+      throw new KmsError(
+        'Rejected.UnsupportedOperation',
+        'Keys with imported material cannot rotate automatically.',
+      );
+    }
+    if (enabled) {
+      const seconds = intervalSeconds ?? key.rotationIntervalSeconds ?? 365 * 86400;
+      if (seconds < 7 * 86400 || seconds > 730 * 86400) {
+        throw new KmsError(
+          'InvalidParameter',
+          'The specified parameter RotationInterval is not valid: 7 to 730 days.',
+        );
+      }
+      key.automaticRotation = 'Enabled';
+      key.rotationIntervalSeconds = seconds;
+      key.nextRotationDate = (key.lastRotationDate ?? key.creationDate) + seconds * 1000;
+      if (key.nextRotationDate < this.world.now()) key.nextRotationDate = this.world.now() + seconds * 1000;
+      this.world.scheduler.schedule(`${ROTATE_JOB}:${key.keyId}`, ROTATE_JOB, key.nextRotationDate, {
+        accountId: key.accountId,
+        regionId: key.regionId,
+        keyId: key.keyId,
+      });
+    } else {
+      key.automaticRotation = 'Disabled';
+      key.nextRotationDate = undefined;
+      if (intervalSeconds !== undefined) key.rotationIntervalSeconds = intervalSeconds;
+      this.world.scheduler.cancel(`${ROTATE_JOB}:${key.keyId}`);
+    }
+    this.save(key);
+  }
+
+  // Aliases
+
+  aliasArn(scope: Scope, aliasName: string): string {
+    return `acs:kms:${scope.regionId}:${scope.accountId}:${aliasName}`;
+  }
+
+  private checkAliasName(name: string): void {
+    if (!/^alias\/[A-Za-z0-9/_-]+$/.test(name) || name.length > 255 || name.startsWith('alias/acs')) {
+      throw new KmsError(
+        'InvalidParameter',
+        'The specified parameter "AliasName" is not valid: 1 to 255 characters after "alias/" of letters, digits, _, - and /, not starting with "alias/acs".',
+      );
+    }
+  }
+
+  createAlias(scope: Scope, aliasName: string, keyRef: string): void {
+    this.checkAliasName(aliasName);
+    const key = this.resolve(scope, keyRef);
+    if (this.aliases.get(partitionOf(scope), aliasName)) throw new KmsError('Rejected.ResourceExist');
+    this.aliases.put(partitionOf(scope), aliasName, { aliasName, keyId: key.keyId });
+  }
+
+  updateAlias(scope: Scope, aliasName: string, keyRef: string): void {
+    if (!this.aliases.get(partitionOf(scope), aliasName)) throw new KmsError('Forbidden.AliasNotFound');
+    const key = this.resolve(scope, keyRef);
+    this.aliases.put(partitionOf(scope), aliasName, { aliasName, keyId: key.keyId });
+  }
+
+  deleteAlias(scope: Scope, aliasName: string): void {
+    if (!this.aliases.get(partitionOf(scope), aliasName)) throw new KmsError('Forbidden.AliasNotFound');
+    this.aliases.delete(partitionOf(scope), aliasName);
+  }
+
+  listAliases(scope: Scope, keyId?: string): AliasRecord[] {
+    return this.aliases
+      .list(partitionOf(scope))
+      .filter((a) => keyId === undefined || a.keyId === keyId)
+      .sort((a, b) => (a.aliasName < b.aliasName ? -1 : 1));
+  }
+
+  // Cryptography
+
+  private material(key: KeyRecord, keyVersionId: string): Buffer {
+    const version = key.versions.find((v) => v.keyVersionId === keyVersionId);
+    if (!version) throw invalidCiphertext();
+    return unwrapMaterial(this.masterKey, version.wrapped);
+  }
+
+  encrypt(
+    scope: Scope,
+    keyRef: string,
+    plaintext: Buffer,
+    context?: Record<string, unknown>,
+  ): { keyId: string; keyVersionId: string; ciphertextBlob: string } {
+    const key = this.usableKey(scope, keyRef);
+    const keyVersionId = key.primaryKeyVersion;
+    const sealed = seal(
+      key.keySpec,
+      this.material(key, keyVersionId),
+      plaintext,
+      contextAad(context, key.keyId, keyVersionId),
+      this.world.random,
+    );
+    return {
+      keyId: key.keyId,
+      keyVersionId,
+      ciphertextBlob: encodeBlob({ ...sealed, keyId: key.keyId, keyVersionId }),
+    };
+  }
+
+  decrypt(
+    scope: Scope,
+    ciphertextBlob: string,
+    context?: Record<string, unknown>,
+  ): { keyId: string; keyVersionId: string; plaintext: Buffer } {
+    const blob = decodeBlob(ciphertextBlob);
+    const key = this.usableKey(scope, blob.keyId);
+    const plaintext = open(
+      key.keySpec,
+      this.material(key, blob.keyVersionId),
+      blob,
+      contextAad(context, blob.keyId, blob.keyVersionId),
+    );
+    return { keyId: key.keyId, keyVersionId: blob.keyVersionId, plaintext };
+  }
+
+  /** The service-managed key that encrypts secrets created without EncryptionKeyId. */
+  defaultSecretsKey(scope: Scope, instanceId?: string): string {
+    const alias = instanceId ? `${MANAGED_SECRETS_ALIAS}/${instanceId}` : MANAGED_SECRETS_ALIAS;
+    const existing = this.aliases.get(partitionOf(scope), alias);
+    if (existing && this.keys.get(partitionOf(scope), existing.keyId)) return existing.keyId;
+    const key = this.create(scope, {
+      description: 'Default key that protects my secrets when no other key is defined',
+      managed: true,
+      creator: 'Kms',
+      dkmsInstanceId: undefined,
+    });
+    if (instanceId) {
+      key.dkmsInstanceId = instanceId;
+      this.save(key);
+    }
+    this.aliases.put(partitionOf(scope), alias, { aliasName: alias, keyId: key.keyId });
+    return key.keyId;
+  }
+}
