@@ -10,6 +10,7 @@ import { type Random, SeededRandom, SystemRandom } from './domain/random.js';
 import { World } from './domain/world.js';
 import { AuditJournal } from './fixtures/audit.js';
 import { FaultInjector } from './fixtures/faults.js';
+import './fixtures/seed-sections.js';
 import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
 import { Credentials } from './protocol/credentials.js';

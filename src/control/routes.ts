@@ -4,6 +4,7 @@ import { isoSeconds, parseDuration } from '../domain/time.js';
 import type { Emulator } from '../emulator.js';
 import { KmsError } from '../protocol/errors.js';
 import { fixtureRoutes } from './fixtures.js';
+import { instanceRoutes } from './instances.js';
 
 /**
  * Test control under /_emulator/: health, the virtual clock, reset. Plain JSON, no signature:
@@ -12,6 +13,7 @@ import { fixtureRoutes } from './fixtures.js';
 export function controlRoutes(emulator: Emulator): Router {
   const router = Router();
   router.use(fixtureRoutes(emulator));
+  router.use(instanceRoutes(emulator));
 
   router.get('/health', (_req, res) => {
     res.json({

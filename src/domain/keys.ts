@@ -208,7 +208,7 @@ export class KeyService {
   resolve(scope: Scope, ref: string): KeyRecord {
     let id = ref.trim();
     if (id.startsWith('acs:kms:')) {
-      const resource = id.split(':').slice(5).join(':');
+      const resource = id.split(':').slice(4).join(':');
       if (resource.startsWith('alias/')) id = resource;
       else if (resource.startsWith('key/')) id = resource.slice(4);
       else throw new KmsError('Forbidden.KeyNotFound');
@@ -469,6 +469,14 @@ export class KeyService {
       .list(partitionOf(scope))
       .filter((a) => keyId === undefined || a.keyId === keyId)
       .sort((a, b) => (a.aliasName < b.aliasName ? -1 : 1));
+  }
+
+  /** Key material per version, in clear — for an export the caller explicitly asked to include it. */
+  exportMaterial(key: KeyRecord): { keyVersionId: string; material: string }[] {
+    return key.versions.map((v) => ({
+      keyVersionId: v.keyVersionId,
+      material: unwrapMaterial(this.masterKey, v.wrapped).toString('base64'),
+    }));
   }
 
   // Cryptography

@@ -41,19 +41,19 @@ SEED_KEY_DESCRIPTION = "conformance seeded key"
 SEED_SECRET_NAME = "conformance/seeded"
 SEED_SECRET_VERSION = "v1"
 SEED_SECRET_DATA = '{"user":"seeded","password":"Seeded#Passw0rd"}'
+# The emulator's seed format (schemas/seed.schema.json).
 SEED_DOCUMENT = {
     "keys": [
         {
-            "KeyId": SEED_KEY_ID,
-            "Description": SEED_KEY_DESCRIPTION,
-            "Aliases": [SEED_KEY_ALIAS],
+            "keyId": SEED_KEY_ID,
+            "description": SEED_KEY_DESCRIPTION,
+            "aliases": [SEED_KEY_ALIAS],
         }
     ],
     "secrets": [
         {
-            "SecretName": SEED_SECRET_NAME,
-            "VersionId": SEED_SECRET_VERSION,
-            "SecretData": SEED_SECRET_DATA,
+            "secretName": SEED_SECRET_NAME,
+            "versions": [{"versionId": SEED_SECRET_VERSION, "secretData": SEED_SECRET_DATA}],
         }
     ],
 }
@@ -135,6 +135,8 @@ def control_required(method, route, body=None):
     status, payload = control(method, route, body)
     if status == 404:
         raise NotBuilt("control endpoint %s /_emulator/%s answers 404 (not built yet)" % (method, route))
+    if isinstance(payload, dict) and payload.get("error") == "UnsupportedOperation":
+        raise NotBuilt("control endpoint %s /_emulator/%s: %s" % (method, route, payload.get("message")))
     if status < 200 or status >= 300:
         raise Fail("control endpoint %s /_emulator/%s answered %s: %s" % (method, route, status, _short(payload, 200)))
     return payload

@@ -1,0 +1,49 @@
+import RPCClient from '@alicloud/pop-core';
+import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, type Emulator } from '../../src/index.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field in tests
+export type Body = Record<string, any>;
+
+/** The official @alicloud/pop-core client pointed at an emulator; `fails` returns the error code. */
+export function kmsClient(emulator: Emulator, options: { accessKeyId?: string; secret?: string } = {}) {
+  const client = new RPCClient({
+    accessKeyId: options.accessKeyId ?? DEFAULT_ACCESS_KEY_ID,
+    accessKeySecret: options.secret ?? DEFAULT_ACCESS_KEY_SECRET,
+    endpoint: emulator.url,
+    apiVersion: '2016-01-20',
+  });
+  const call = async (action: string, params: Record<string, unknown> = {}): Promise<Body> =>
+    (await client.request(action, params, { method: 'POST' })) as Body;
+  const fails = async (action: string, params: Record<string, unknown> = {}): Promise<string> => {
+    try {
+      await call(action, params);
+    } catch (error) {
+      return String((error as { code?: string }).code);
+    }
+    throw new Error(`${action} succeeded but was expected to fail`);
+  };
+  return { call, fails };
+}
+
+export async function advance(emulator: Emulator, by: string): Promise<Body> {
+  const res = await fetch(`${emulator.url}/_emulator/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advance: by }),
+  });
+  return (await res.json()) as Body;
+}
+
+export async function control(
+  emulator: Emulator,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Body> {
+  const res = await fetch(`${emulator.url}/_emulator/${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, ...((await res.json()) as Body) };
+}
