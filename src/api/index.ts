@@ -4,6 +4,7 @@ import './instances.js';
 import './keys.js';
 import './crypto.js';
 import './tags.js';
+import './secrets.js';
 
 export { findOperation, implementedOperations, invoke, isImplemented } from './registry.js';
 export { API_VERSION, endpoints, operations } from './spec.js';

@@ -6,6 +6,7 @@ import { InstanceService } from './instances.js';
 import { KeyService } from './keys.js';
 import type { Random } from './random.js';
 import { Scheduler } from './scheduler.js';
+import { SecretService } from './secrets.js';
 import { TagService } from './tags.js';
 
 /** An account's resources in one region: the partition every regional resource lives in. */
@@ -29,6 +30,7 @@ export class World {
   readonly instances: InstanceService;
   readonly keys: KeyService;
   readonly tags: TagService;
+  readonly secrets: SecretService;
 
   /** `masterKey` wraps key material at rest; without one it is drawn from `random` (in-memory state). */
   constructor(
@@ -44,6 +46,7 @@ export class World {
     this.tags = new TagService(this);
     this.keys = new KeyService(this, masterKey ?? random.bytes(32));
     this.tags.registerResourceType('key', (scope, id) => this.keys.resolve(scope, id).keyId);
+    this.secrets = new SecretService(this);
   }
 
   now(): number {

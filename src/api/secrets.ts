@@ -1,0 +1,325 @@
+import { SECRET_TYPES, type SecretRecord, type SecretType, type SecretVersion } from '../domain/secrets.js';
+import { isoSeconds } from '../domain/time.js';
+import type { Scope, World } from '../domain/world.js';
+import { KmsError } from '../protocol/errors.js';
+import { paginate } from './paging.js';
+import type { Params } from './params.js';
+import { defineOperations } from './registry.js';
+
+const READABLE_MANAGED_STAGES = ['ACSCurrent', 'ACSPrevious'];
+
+function stagesView(version: SecretVersion) {
+  return { VersionStage: [...version.stages] };
+}
+
+function rotationView(secret: SecretRecord) {
+  return {
+    AutomaticRotation: secret.automaticRotation,
+    ...(secret.rotationIntervalSeconds !== undefined
+      ? { RotationInterval: `${secret.rotationIntervalSeconds}s` }
+      : {}),
+    ...(secret.nextRotationDate !== undefined
+      ? { NextRotationDate: isoSeconds(secret.nextRotationDate) }
+      : {}),
+    ...(secret.lastRotationDate !== undefined
+      ? { LastRotationDate: isoSeconds(secret.lastRotationDate) }
+      : {}),
+  };
+}
+
+/** ExtendedConfig goes out as a JSON string: the Tea SDKs type it as a string and cast strictly. */
+function extendedConfigView(secret: SecretRecord) {
+  return secret.extendedConfig ? { ExtendedConfig: JSON.stringify(secret.extendedConfig) } : {};
+}
+
+function tagsView(world: World, scope: Scope, secret: SecretRecord) {
+  return {
+    Tags: {
+      Tag: world.tags.list(scope, 'secret', secret.name).map((t) => ({ TagKey: t.key, TagValue: t.value })),
+    },
+  };
+}
+
+function dataType(params: Params): 'text' | 'binary' {
+  return params.optString('SecretDataType') === 'binary' ? 'binary' : 'text';
+}
+
+function stringList(params: Params, name: string): string[] | undefined {
+  const value = params.optJson(name);
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value))
+    throw new KmsError('InvalidParameter', `The specified parameter "${name}" must be a JSON array.`);
+  return value.map(String);
+}
+
+function secretFilters(params: Params) {
+  const value = params.optJson('Filters');
+  if (value === undefined) return [];
+  if (!Array.isArray(value))
+    throw new KmsError('InvalidParameter', 'The specified parameter "Filters" must be a JSON array.');
+  return value.map((f: { Key?: string; Values?: unknown[] }) => {
+    if (!['SecretName', 'Description', 'TagKey', 'TagValue', 'SecretType'].includes(String(f.Key))) {
+      throw new KmsError('InvalidParameter', `The filter key "${String(f.Key)}" is not valid.`);
+    }
+    return { key: String(f.Key), values: (f.Values ?? []).map(String) };
+  });
+}
+
+defineOperations({
+  CreateSecret: (params, { world, scope }) => {
+    const type = (params.optString('SecretType') ?? 'Generic') as SecretType;
+    if (!SECRET_TYPES.includes(type)) {
+      throw new KmsError(
+        'InvalidParameter',
+        `The specified parameter "SecretType" is not valid: ${SECRET_TYPES.join(', ')}.`,
+      );
+    }
+    if (type !== 'Generic') {
+      throw new KmsError('UnsupportedOperation', `The emulator does not implement ${type} secrets yet.`);
+    }
+    const tags = params.optJson('Tags');
+    const secret = world.secrets.create(scope, {
+      name: params.string('SecretName'),
+      type,
+      versionId: params.string('VersionId'),
+      data: params.string('SecretData'),
+      dataType: dataType(params),
+      description: params.optString('Description'),
+      encryptionKeyId: params.optString('EncryptionKeyId') || undefined,
+      dkmsInstanceId: params.optString('DKMSInstanceId') || undefined,
+      extendedConfig: params.optObject('ExtendedConfig'),
+      policy: params.optString('Policy'),
+    });
+    if (Array.isArray(tags) && tags.length > 0) world.tags.tag(scope, 'secret', secret.name, tags);
+    return {
+      Arn: world.secrets.arn(secret),
+      SecretName: secret.name,
+      VersionId: secret.versions[0]?.versionId,
+      SecretType: secret.type,
+      ...rotationView(secret),
+      ...extendedConfigView(secret),
+      ...(secret.dkmsInstanceId ? { DKMSInstanceId: secret.dkmsInstanceId } : {}),
+    };
+  },
+
+  DescribeSecret: (params, { world, scope }) => {
+    const name = params.string('SecretName');
+    const secret = world.secrets.find(scope, name);
+    if (!secret) throw new KmsError('Forbidden.ResourceNotFound');
+    world.secrets.assertAvailable(scope, secret);
+    return {
+      SecretName: secret.name,
+      Arn: world.secrets.arn(secret),
+      Description: secret.description,
+      EncryptionKeyId: secret.encryptionKeyId,
+      SecretType: secret.type,
+      CreateTime: isoSeconds(secret.createTime),
+      UpdateTime: isoSeconds(secret.updateTime),
+      ...(secret.plannedDeleteTime !== undefined
+        ? { PlannedDeleteTime: isoSeconds(secret.plannedDeleteTime) }
+        : {}),
+      ...rotationView(secret),
+      ...extendedConfigView(secret),
+      ...(secret.dkmsInstanceId ? { DKMSInstanceId: secret.dkmsInstanceId } : {}),
+      ...(params.optBool('FetchTags') ? tagsView(world, scope, secret) : {}),
+    };
+  },
+
+  ListSecrets: (params, { world, scope }) => {
+    const filters = secretFilters(params);
+    const secrets = world.secrets.list(scope).filter((secret) => {
+      const tags = world.tags.list(scope, 'secret', secret.name);
+      return filters.every((f) => {
+        const matches = (value: string) => f.values.length === 0 || f.values.some((v) => value.includes(v));
+        if (f.key === 'SecretName') return matches(secret.name);
+        if (f.key === 'Description') return matches(secret.description);
+        if (f.key === 'SecretType') return f.values.includes(secret.type);
+        if (f.key === 'TagKey') return tags.some((t) => f.values.includes(t.key));
+        return tags.some((t) => f.values.includes(t.value));
+      });
+    });
+    const { page, ...paging } = paginate(secrets, params);
+    const fetchTags = params.optBool('FetchTags') === true;
+    return {
+      SecretList: {
+        Secret: page.map((s) => ({
+          SecretName: s.name,
+          SecretType: s.type,
+          CreateTime: isoSeconds(s.createTime),
+          UpdateTime: isoSeconds(s.updateTime),
+          ...(s.plannedDeleteTime !== undefined
+            ? { PlannedDeleteTime: isoSeconds(s.plannedDeleteTime) }
+            : {}),
+          ...(fetchTags ? tagsView(world, scope, s) : {}),
+        })),
+      },
+      ...paging,
+    };
+  },
+
+  GetSecretValue: (params, { world, scope }) => {
+    const secret = world.secrets.get(scope, params.string('SecretName'));
+    world.secrets.assertAvailable(scope, secret);
+    const stage = params.optString('VersionStage') || undefined;
+    const versionId = params.optString('VersionId') || undefined;
+    let version: SecretVersion | undefined;
+    if (secret.type !== 'Generic') {
+      // Managed secrets: only ACSCurrent and ACSPrevious can be read, and VersionId is ignored.
+      const wanted = stage ?? 'ACSCurrent';
+      if (!READABLE_MANAGED_STAGES.includes(wanted)) {
+        throw new KmsError(
+          'InvalidParameter',
+          'Only ACSCurrent and ACSPrevious can be read from a managed secret.',
+        );
+      }
+      version = secret.versions.find((v) => v.stages.includes(wanted));
+    } else if (versionId !== undefined) {
+      version = secret.versions.find((v) => v.versionId === versionId);
+      if (version && stage !== undefined && !version.stages.includes(stage)) {
+        throw new KmsError('Rejected.InvalidRequest', `Version "${versionId}" has no stage "${stage}".`, {
+          status: 400,
+        });
+      }
+    } else {
+      version = secret.versions.find((v) => v.stages.includes(stage ?? 'ACSCurrent'));
+    }
+    if (!version)
+      throw new KmsError('Forbidden.ResourceNotFound', 'The specified secret version is not found.');
+    return {
+      SecretName: secret.name,
+      SecretType: secret.type,
+      VersionId: version.versionId,
+      CreateTime: isoSeconds(version.createTime),
+      SecretData: world.secrets.open(scope, secret, version),
+      SecretDataType: version.dataType,
+      VersionStages: stagesView(version),
+      ...rotationView(secret),
+      ...(params.optBool('FetchExtendedConfig') ? extendedConfigView(secret) : {}),
+    };
+  },
+
+  PutSecretValue: (params, { world, scope }) => {
+    const secret = world.secrets.get(scope, params.string('SecretName'));
+    world.secrets.assertAvailable(scope, secret);
+    if (secret.type !== 'Generic') {
+      throw new KmsError(
+        'Rejected.UnsupportedOperation',
+        'Values of managed secrets change only by rotation.',
+      );
+    }
+    const version = world.secrets.putValue(
+      scope,
+      secret,
+      params.string('VersionId'),
+      params.string('SecretData'),
+      dataType(params),
+      stringList(params, 'VersionStages') ?? ['ACSCurrent'],
+    );
+    return { SecretName: secret.name, VersionId: version.versionId, VersionStages: stagesView(version) };
+  },
+
+  UpdateSecret: (params, { world, scope }) => {
+    const secret = world.secrets.get(scope, params.string('SecretName'));
+    world.secrets.assertAvailable(scope, secret);
+    const description = params.optString('Description');
+    if (description !== undefined) secret.description = description;
+    const custom = params.optObject('ExtendedConfig.CustomData');
+    if (custom !== undefined) {
+      if (!secret.extendedConfig)
+        throw new KmsError('InvalidParameter', 'Only managed secrets have an ExtendedConfig.');
+      secret.extendedConfig = { ...secret.extendedConfig, CustomData: custom };
+    }
+    world.secrets.save(secret);
+    return { SecretName: secret.name };
+  },
+
+  UpdateSecretVersionStage: (params, { world, scope }) => {
+    const secret = world.secrets.get(scope, params.string('SecretName'));
+    world.secrets.assertAvailable(scope, secret);
+    const stage = params.string('VersionStage');
+    const from = params.optString('RemoveFromVersion') || undefined;
+    const to = params.optString('MoveToVersion') || undefined;
+    if (!from && !to)
+      throw new KmsError('MissingParameter', 'Give RemoveFromVersion, MoveToVersion or both.');
+    const holder = secret.versions.find((v) => v.stages.includes(stage));
+    if (from !== undefined && holder?.versionId !== from) {
+      throw new KmsError('Rejected.InvalidRequest', `Stage "${stage}" is not on version "${from}".`, {
+        status: 400,
+      });
+    }
+    if (['ACSCurrent', 'ACSPrevious'].includes(stage) && !to) {
+      throw new KmsError(
+        'Rejected.UnsupportedOperation',
+        `${stage} can only be moved to another version, not removed.`,
+      );
+    }
+    if (to) {
+      const target = secret.versions.find((v) => v.versionId === to);
+      if (!target) throw new KmsError('Forbidden.ResourceNotFound', `Version "${to}" is not found.`);
+      world.secrets.attachStages(secret, target, [stage]);
+    } else if (holder) {
+      holder.stages = holder.stages.filter((s) => s !== stage);
+    }
+    world.secrets.trimVersions(secret);
+    world.secrets.save(secret);
+    return { SecretName: secret.name };
+  },
+
+  ListSecretVersionIds: (params, { world, scope }) => {
+    const secret = world.secrets.get(scope, params.string('SecretName'));
+    world.secrets.assertAvailable(scope, secret);
+    const includeDeprecated = params.optBool('IncludeDeprecated') === true;
+    const versions = secret.versions.filter((v) => includeDeprecated || v.stages.length > 0);
+    const { page, ...paging } = paginate(versions, params);
+    return {
+      SecretName: secret.name,
+      VersionIds: {
+        VersionId: page.map((v) => ({
+          VersionId: v.versionId,
+          CreateTime: isoSeconds(v.createTime),
+          VersionStages: stagesView(v),
+        })),
+      },
+      ...paging,
+    };
+  },
+
+  DeleteSecret: (params, { world, scope }) => {
+    const name = params.string('SecretName');
+    const secret = world.secrets.find(scope, name);
+    if (!secret) throw new KmsError('Forbidden.ResourceNotFound');
+    if (params.optBool('ForceDeleteWithoutRecovery') === true) {
+      world.secrets.purge(scope, secret);
+      return { SecretName: secret.name, PlannedDeleteTime: isoSeconds(world.now()) };
+    }
+    if (secret.plannedDeleteTime !== undefined) throw new KmsError('Rejected.ResourceInDeleteWindow');
+    const raw = params.optString('RecoveryWindowInDays');
+    const days = raw === undefined || raw === '' ? 30 : Number(raw);
+    return {
+      SecretName: secret.name,
+      PlannedDeleteTime: isoSeconds(world.secrets.scheduleDeletion(scope, secret, days)),
+    };
+  },
+
+  RestoreSecret: (params, { world, scope }) => {
+    world.secrets.restore(scope, params.string('SecretName'));
+    return { SecretName: params.string('SecretName') };
+  },
+
+  GetSecretPolicy: (params, { world, scope }) => ({
+    Policy: world.secrets.get(scope, params.string('SecretName')).policy,
+  }),
+
+  SetSecretPolicy: (params, { world, scope }) => {
+    const secret = world.secrets.get(scope, params.string('SecretName'));
+    const policy = params.string('Policy');
+    try {
+      JSON.parse(policy);
+    } catch {
+      throw new KmsError('InvalidParameter', 'The specified parameter "Policy" must be a JSON document.');
+    }
+    secret.policy = policy;
+    world.secrets.save(secret);
+    return {};
+  },
+});

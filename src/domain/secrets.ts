@@ -1,0 +1,386 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { KmsError } from '../protocol/errors.js';
+import type { Table } from '../store/store.js';
+import { DAY } from './time.js';
+import { partitionOf, type Scope, type World } from './world.js';
+
+/**
+ * The secrets manager: secrets with versions and stage labels, envelope-encrypted values, deletion
+ * windows. Each version's value is encrypted (AES-256-GCM, AAD = secret name and version) under a
+ * fresh data key, and the data key is encrypted by KMS under the secret's key: the store never holds a
+ * value in clear, and a disabled key or an expired instance makes the value unreadable.
+ */
+export type SecretType = 'Generic' | 'Rds' | 'PolarDB' | 'Redis' | 'RAMCredentials' | 'ECS';
+export const SECRET_TYPES: SecretType[] = ['Generic', 'Rds', 'PolarDB', 'Redis', 'RAMCredentials', 'ECS'];
+
+export interface SecretVersion {
+  versionId: string;
+  createTime: number;
+  stages: string[];
+  dataType: 'text' | 'binary';
+  /** KMS ciphertext blob of the data key. */
+  dataKeyBlob: string;
+  iv: string;
+  tag: string;
+  ciphertext: string;
+}
+
+export interface SecretRecord {
+  name: string;
+  accountId: string;
+  regionId: string;
+  type: SecretType;
+  description: string;
+  encryptionKeyId: string;
+  dkmsInstanceId?: string;
+  createTime: number;
+  updateTime: number;
+  plannedDeleteTime?: number;
+  extendedConfig?: Record<string, unknown>;
+  automaticRotation: 'Enabled' | 'Disabled' | 'Invalid';
+  rotationIntervalSeconds?: number;
+  nextRotationDate?: number;
+  lastRotationDate?: number;
+  rotating?: { versionId: string; until: number; previousAccessKeyId?: string };
+  policy: string;
+  versions: SecretVersion[];
+}
+
+export const MAX_VERSIONS = 10;
+export const MAX_STAGES = 8;
+export const MAX_VALUE_BYTES = 30_720;
+const PURGE_JOB = 'secret.purge';
+
+export function secretPolicy(accountId: string): string {
+  return JSON.stringify({
+    Version: '1',
+    Statement: [
+      {
+        Sid: 'kms default secret policy',
+        Effect: 'Allow',
+        Principal: { RAM: [`acs:ram::${accountId}:*`] },
+        Action: ['kms:*'],
+        Resource: ['*'],
+      },
+    ],
+  });
+}
+
+export function notFound(name: string): KmsError {
+  return new KmsError('Forbidden.ResourceNotFound', `The secret "${name}" is not found.`);
+}
+
+export class SecretService {
+  readonly table: Table<SecretRecord>;
+
+  constructor(private readonly world: World) {
+    this.table = world.store.table<SecretRecord>('secrets');
+    world.scheduler.register(PURGE_JOB, (job) => {
+      const scope = job.payload as unknown as Scope;
+      const secret = this.table.get(partitionOf(scope), String(job.payload.name));
+      if (secret?.plannedDeleteTime === undefined) return 'nothing to purge';
+      this.purge(scope, secret);
+      return `secret ${secret.name} deleted (its recovery window ended)`;
+    });
+    world.instances.onRelease((scope, instanceId) => {
+      for (const secret of this.table.list(partitionOf(scope))) {
+        if (secret.dkmsInstanceId === instanceId) this.purge(scope, secret);
+      }
+    });
+    world.tags.registerResourceType('secret', (scope, name) => this.get(scope, name).name);
+  }
+
+  arn(secret: Pick<SecretRecord, 'regionId' | 'accountId' | 'name'>): string {
+    return `acs:kms:${secret.regionId}:${secret.accountId}:secret/${secret.name}`;
+  }
+
+  /** A secret that exists and is not in its deletion window. */
+  get(scope: Scope, name: string): SecretRecord {
+    const secret = this.find(scope, name);
+    if (!secret) throw notFound(name);
+    if (secret.plannedDeleteTime !== undefined) {
+      throw new KmsError('Rejected.ResourceInDeleteWindow', `The secret "${name}" is planned to be deleted.`);
+    }
+    return secret;
+  }
+
+  find(scope: Scope, name: string): SecretRecord | undefined {
+    let key = name;
+    if (key.startsWith('acs:kms:'))
+      key = key
+        .split(':')
+        .slice(4)
+        .join(':')
+        .replace(/^secret\//, '');
+    return this.table.get(partitionOf(scope), key);
+  }
+
+  list(scope: Scope): SecretRecord[] {
+    return this.table
+      .list(partitionOf(scope))
+      .sort((a, b) => a.createTime - b.createTime || (a.name < b.name ? -1 : 1));
+  }
+
+  save(secret: SecretRecord): void {
+    secret.updateTime = this.world.now();
+    this.table.put(partitionOf(secret), secret.name, secret);
+  }
+
+  /** Instance availability first (Rejected.Unavailable), as the service answers for expired instances. */
+  assertAvailable(scope: Scope, secret: SecretRecord): void {
+    if (secret.dkmsInstanceId) this.world.instances.assertUsable(scope, secret.dkmsInstanceId);
+  }
+
+  create(
+    scope: Scope,
+    input: {
+      name: string;
+      type: SecretType;
+      versionId: string;
+      data: string;
+      dataType: 'text' | 'binary';
+      description?: string;
+      encryptionKeyId?: string;
+      dkmsInstanceId?: string;
+      extendedConfig?: Record<string, unknown>;
+      policy?: string;
+    },
+  ): SecretRecord {
+    checkName(input.name, input.type);
+    checkVersionId(input.versionId);
+    const existing = this.find(scope, input.name);
+    if (existing?.plannedDeleteTime !== undefined) {
+      throw new KmsError(
+        'Rejected.ResourceInDeleteWindow',
+        `The secret "${input.name}" is planned to be deleted.`,
+      );
+    }
+    if (existing) throw new KmsError('Rejected.ResourceExist', `The secret "${input.name}" already exists.`);
+    if (input.dkmsInstanceId) this.world.instances.get(scope, input.dkmsInstanceId);
+    const encryptionKeyId = input.encryptionKeyId
+      ? this.world.keys.usableKey(scope, input.encryptionKeyId).keyId
+      : this.world.keys.defaultSecretsKey(scope, input.dkmsInstanceId);
+    if (input.dkmsInstanceId) this.world.instances.reserve(scope, input.dkmsInstanceId, 'secret');
+    const now = this.world.now();
+    const secret: SecretRecord = {
+      name: input.name,
+      accountId: scope.accountId,
+      regionId: scope.regionId,
+      type: input.type,
+      description: input.description ?? '',
+      encryptionKeyId,
+      dkmsInstanceId: input.dkmsInstanceId,
+      createTime: now,
+      updateTime: now,
+      extendedConfig: input.extendedConfig,
+      automaticRotation: 'Disabled',
+      policy: input.policy ?? secretPolicy(scope.accountId),
+      versions: [],
+    };
+    secret.versions.push(
+      this.sealVersion(scope, secret, input.versionId, input.data, input.dataType, ['ACSCurrent']),
+    );
+    this.save(secret);
+    return secret;
+  }
+
+  sealVersion(
+    scope: Scope,
+    secret: SecretRecord,
+    versionId: string,
+    data: string,
+    dataType: 'text' | 'binary',
+    stages: string[],
+  ): SecretVersion {
+    const bytes = Buffer.from(data, 'utf8');
+    if (bytes.length > MAX_VALUE_BYTES) {
+      throw new KmsError(
+        'InvalidParameter',
+        `The specified parameter "SecretData" is too long: at most ${MAX_VALUE_BYTES} bytes.`,
+      );
+    }
+    if (dataType === 'binary' && !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) {
+      throw new KmsError('InvalidParameter', 'Binary SecretData must be base64-encoded.');
+    }
+    const dataKey = this.world.random.bytes(32);
+    const iv = this.world.random.bytes(12);
+    const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
+    cipher.setAAD(Buffer.from(`${secret.name}\n${versionId}`));
+    const ciphertext = Buffer.concat([cipher.update(bytes), cipher.final()]);
+    const wrapped = this.world.keys.encrypt(scope, secret.encryptionKeyId, dataKey, {
+      SecretName: secret.name,
+    });
+    return {
+      versionId,
+      createTime: this.world.now(),
+      stages,
+      dataType,
+      dataKeyBlob: wrapped.ciphertextBlob,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      ciphertext: ciphertext.toString('base64'),
+    };
+  }
+
+  /** Decrypts a version's value; the key's state and the instance decide whether it can be read. */
+  open(scope: Scope, secret: SecretRecord, version: SecretVersion): string {
+    const { plaintext: dataKey } = this.world.keys.decrypt(scope, version.dataKeyBlob, {
+      SecretName: secret.name,
+    });
+    const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(version.iv, 'base64'));
+    decipher.setAAD(Buffer.from(`${secret.name}\n${version.versionId}`));
+    decipher.setAuthTag(Buffer.from(version.tag, 'base64'));
+    return Buffer.concat([
+      decipher.update(Buffer.from(version.ciphertext, 'base64')),
+      decipher.final(),
+    ]).toString('utf8');
+  }
+
+  /** Same data under the same VersionId succeeds again; other data is a conflict. */
+  sameData(scope: Scope, secret: SecretRecord, version: SecretVersion, data: string): boolean {
+    return this.open(scope, secret, version) === data;
+  }
+
+  /** Stores a new version. ACSCurrent moves to it and ACSPrevious to the old current (pointers). */
+  putValue(
+    scope: Scope,
+    secret: SecretRecord,
+    versionId: string,
+    data: string,
+    dataType: 'text' | 'binary',
+    stages: string[] = ['ACSCurrent'],
+  ): SecretVersion {
+    checkVersionId(versionId);
+    checkStages(stages);
+    const existing = secret.versions.find((v) => v.versionId === versionId);
+    if (existing) {
+      if (this.sameData(scope, secret, existing, data)) return existing;
+      throw new KmsError(
+        'Rejected.ResourceExist',
+        `Version "${versionId}" already exists with different data.`,
+      );
+    }
+    const version = this.sealVersion(scope, secret, versionId, data, dataType, []);
+    secret.versions.push(version);
+    this.attachStages(secret, version, stages);
+    this.trimVersions(secret);
+    this.save(secret);
+    return version;
+  }
+
+  /** Gives `stages` to `version`, taking each from whichever version had it; ACSCurrent leaves ACSPrevious behind. */
+  attachStages(secret: SecretRecord, version: SecretVersion, stages: string[]): void {
+    for (const stage of stages) {
+      const holder = secret.versions.find((v) => v !== version && v.stages.includes(stage));
+      if (holder) holder.stages = holder.stages.filter((s) => s !== stage);
+      if (stage === 'ACSCurrent' && holder) {
+        for (const v of secret.versions) v.stages = v.stages.filter((s) => s !== 'ACSPrevious');
+        holder.stages.push('ACSPrevious');
+      }
+      if (!version.stages.includes(stage)) version.stages.push(stage);
+    }
+    if (version.stages.length > MAX_STAGES) {
+      throw new KmsError(
+        'Rejected.LimitExceeded',
+        `A secret version can have at most ${MAX_STAGES} stage labels.`,
+      );
+    }
+  }
+
+  /** At most 10 versions: the earliest without a stage label goes. */
+  trimVersions(secret: SecretRecord): void {
+    while (secret.versions.length > MAX_VERSIONS) {
+      const index = secret.versions.findIndex((v) => v.stages.length === 0);
+      if (index === -1) {
+        throw new KmsError(
+          'Rejected.LimitExceeded',
+          `A secret can have at most ${MAX_VERSIONS} versions with stage labels.`,
+        );
+      }
+      secret.versions.splice(index, 1);
+    }
+  }
+
+  scheduleDeletion(scope: Scope, secret: SecretRecord, days: number): number {
+    if (!Number.isInteger(days) || days < 7 || days > 30) {
+      throw new KmsError(
+        'InvalidParameter',
+        'The specified parameter "RecoveryWindowInDays" is not valid: 7 to 30 days.',
+      );
+    }
+    secret.plannedDeleteTime = this.world.now() + days * DAY;
+    this.save(secret);
+    this.world.scheduler.schedule(
+      `${PURGE_JOB}:${scope.accountId}/${scope.regionId}/${secret.name}`,
+      PURGE_JOB,
+      secret.plannedDeleteTime,
+      {
+        accountId: scope.accountId,
+        regionId: scope.regionId,
+        name: secret.name,
+      },
+    );
+    return secret.plannedDeleteTime;
+  }
+
+  restore(scope: Scope, name: string): void {
+    const secret = this.find(scope, name);
+    if (!secret) throw notFound(name);
+    if (secret.plannedDeleteTime === undefined) {
+      throw new KmsError('Rejected.ResourceInUse', `The secret "${name}" is not scheduled for deletion.`);
+    }
+    secret.plannedDeleteTime = undefined;
+    this.save(secret);
+    this.world.scheduler.cancel(`${PURGE_JOB}:${scope.accountId}/${scope.regionId}/${secret.name}`);
+  }
+
+  purge(scope: Scope, secret: SecretRecord): void {
+    this.world.scheduler.cancel(`${PURGE_JOB}:${scope.accountId}/${scope.regionId}/${secret.name}`);
+    this.world.scheduler.cancel(`secret.rotate:${scope.accountId}/${scope.regionId}/${secret.name}`);
+    this.world.scheduler.cancel(`secret.rotation-finish:${scope.accountId}/${scope.regionId}/${secret.name}`);
+    if (secret.dkmsInstanceId) this.world.instances.release(scope, secret.dkmsInstanceId, 'secret');
+    this.world.tags.forget(scope, 'secret', secret.name);
+    this.table.delete(partitionOf(scope), secret.name);
+  }
+}
+
+export function checkName(name: string, type: SecretType): void {
+  if (!/^[A-Za-z0-9_/+=.@-]{1,192}$/.test(name)) {
+    throw new KmsError(
+      'InvalidParameter',
+      'The specified parameter "SecretName" is not valid: 1 to 192 letters, digits and _ / + = . @ -.',
+    );
+  }
+  if (type === 'ECS' && !name.startsWith('acs/ecs/')) {
+    throw new KmsError('InvalidParameter', 'The name of an ECS secret must start with "acs/ecs/".');
+  }
+  if (type !== 'ECS' && type !== 'RAMCredentials' && name.startsWith('acs/')) {
+    throw new KmsError(
+      'InvalidParameter',
+      'The specified parameter "SecretName" must not start with "acs/".',
+    );
+  }
+}
+
+export function checkVersionId(versionId: string): void {
+  if (versionId.length < 1 || versionId.length > 64) {
+    throw new KmsError(
+      'InvalidParameter',
+      'The specified parameter "VersionId" is not valid: 1 to 64 characters.',
+    );
+  }
+}
+
+export function checkStages(stages: string[]): void {
+  if (stages.length > MAX_STAGES) {
+    throw new KmsError(
+      'InvalidParameter',
+      `The specified parameter "VersionStages" is not valid: at most ${MAX_STAGES} labels.`,
+    );
+  }
+  for (const stage of stages) {
+    if (typeof stage !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(stage)) {
+      throw new KmsError('InvalidParameter', `The stage label "${String(stage)}" is not valid.`);
+    }
+  }
+}
