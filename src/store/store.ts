@@ -91,6 +91,8 @@ export class Store {
     }
     this.data = loaded as StateFile;
     this.data.schemaVersion = SCHEMA_VERSION;
+    // The state file exists from the first start, even before the first compaction.
+    if (!existsSync(file)) await this.db.write();
     this.replayJournal(this.journalPath);
     this.journalFd = openSync(this.journalPath, 'a');
   }
