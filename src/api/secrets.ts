@@ -1,3 +1,4 @@
+import { parseRotationInterval } from '../domain/keys.js';
 import { SECRET_TYPES, type SecretRecord, type SecretType, type SecretVersion } from '../domain/secrets.js';
 import { isoSeconds } from '../domain/time.js';
 import type { Scope, World } from '../domain/world.js';
@@ -74,22 +75,41 @@ defineOperations({
         `The specified parameter "SecretType" is not valid: ${SECRET_TYPES.join(', ')}.`,
       );
     }
-    if (type !== 'Generic') {
-      throw new KmsError('UnsupportedOperation', `The emulator does not implement ${type} secrets yet.`);
-    }
     const tags = params.optJson('Tags');
+    const versionId = params.string('VersionId');
+    const plan =
+      type === 'Generic'
+        ? undefined
+        : world.managed.plan(scope, {
+            name: params.string('SecretName'),
+            type,
+            extendedConfig: params.optObject('ExtendedConfig'),
+            secretData: params.string('SecretData'),
+          });
     const secret = world.secrets.create(scope, {
-      name: params.string('SecretName'),
+      name: plan?.name ?? params.string('SecretName'),
       type,
-      versionId: params.string('VersionId'),
-      data: params.string('SecretData'),
-      dataType: dataType(params),
+      versionId,
+      data: plan?.values[0] ?? params.string('SecretData'),
+      dataType: plan ? 'text' : dataType(params),
       description: params.optString('Description'),
       encryptionKeyId: params.optString('EncryptionKeyId') || undefined,
       dkmsInstanceId: params.optString('DKMSInstanceId') || undefined,
-      extendedConfig: params.optObject('ExtendedConfig'),
+      extendedConfig: plan?.extendedConfig,
       policy: params.optString('Policy'),
     });
+    if (plan?.values[1]) {
+      // Dual-account databases: ACSPrevious names the second account from the start.
+      const second = world.secrets.sealVersion(scope, secret, `${versionId}-2`, plan.values[1], 'text', [
+        'ACSPrevious',
+      ]);
+      secret.versions.push(second);
+      world.secrets.save(secret);
+    }
+    if (plan && params.optBool('EnableAutomaticRotation')) {
+      const interval = params.optString('RotationInterval');
+      world.managed.updatePolicy(scope, secret, true, interval ? parseRotationInterval(interval) : undefined);
+    }
     if (Array.isArray(tags) && tags.length > 0) world.tags.tag(scope, 'secret', secret.name, tags);
     return {
       Arn: world.secrets.arn(secret),
@@ -304,6 +324,26 @@ defineOperations({
   RestoreSecret: (params, { world, scope }) => {
     world.secrets.restore(scope, params.string('SecretName'));
     return { SecretName: params.string('SecretName') };
+  },
+
+  RotateSecret: (params, { world, scope }) => {
+    const secret = world.secrets.get(scope, params.string('SecretName'));
+    world.secrets.assertAvailable(scope, secret);
+    const versionId = world.managed.rotate(scope, secret, params.string('VersionId'), false);
+    return { SecretName: secret.name, VersionId: versionId, Arn: world.secrets.arn(secret) };
+  },
+
+  UpdateSecretRotationPolicy: (params, { world, scope }) => {
+    const secret = world.secrets.get(scope, params.string('SecretName'));
+    world.secrets.assertAvailable(scope, secret);
+    const interval = params.optString('RotationInterval');
+    world.managed.updatePolicy(
+      scope,
+      secret,
+      params.optBool('EnableAutomaticRotation') ?? false,
+      interval ? parseRotationInterval(interval) : undefined,
+    );
+    return { SecretName: secret.name };
   },
 
   GetSecretPolicy: (params, { world, scope }) => ({

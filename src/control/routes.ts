@@ -5,6 +5,7 @@ import type { Emulator } from '../emulator.js';
 import { KmsError } from '../protocol/errors.js';
 import { fixtureRoutes } from './fixtures.js';
 import { instanceRoutes } from './instances.js';
+import { secretRoutes } from './secrets.js';
 
 /**
  * Test control under /_emulator/: health, the virtual clock, reset. Plain JSON, no signature:
@@ -14,6 +15,7 @@ export function controlRoutes(emulator: Emulator): Router {
   const router = Router();
   router.use(fixtureRoutes(emulator));
   router.use(instanceRoutes(emulator));
+  router.use(secretRoutes(emulator));
 
   router.get('/health', (_req, res) => {
     res.json({

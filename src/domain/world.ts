@@ -1,10 +1,12 @@
 import type { Store } from '../store/store.js';
 import { AccountDirectory } from './accounts.js';
+import { BackingResources } from './backing.js';
 import type { VirtualClock } from './clock.js';
 import { IdFactory } from './ids.js';
 import { InstanceService } from './instances.js';
 import { KeyService } from './keys.js';
 import type { Random } from './random.js';
+import { ManagedSecrets } from './rotation.js';
 import { Scheduler } from './scheduler.js';
 import { SecretService } from './secrets.js';
 import { TagService } from './tags.js';
@@ -31,6 +33,8 @@ export class World {
   readonly keys: KeyService;
   readonly tags: TagService;
   readonly secrets: SecretService;
+  readonly backing: BackingResources;
+  readonly managed: ManagedSecrets;
 
   /** `masterKey` wraps key material at rest; without one it is drawn from `random` (in-memory state). */
   constructor(
@@ -47,6 +51,8 @@ export class World {
     this.keys = new KeyService(this, masterKey ?? random.bytes(32));
     this.tags.registerResourceType('key', (scope, id) => this.keys.resolve(scope, id).keyId);
     this.secrets = new SecretService(this);
+    this.backing = new BackingResources(this);
+    this.managed = new ManagedSecrets(this, this.secrets, this.backing);
   }
 
   now(): number {

@@ -1,0 +1,175 @@
+import { KmsError } from '../protocol/errors.js';
+import type { Table } from '../store/store.js';
+import { partitionOf, type Scope, type World } from './world.js';
+
+/**
+ * The resources behind managed secrets, simulated inside the emulator: database instances (RDS,
+ * PolarDB, Redis) with accounts, RAM users with AccessKey pairs, ECS instances with users. Rotation
+ * changes them as the real services would, and tests can ask whether a credential is valid now.
+ */
+export type DatabaseEngine = 'Rds' | 'PolarDB' | 'Redis';
+
+export interface Database {
+  kind: 'database';
+  id: string;
+  engine: DatabaseEngine;
+  accounts: Record<string, string>;
+}
+
+export interface RamUser {
+  kind: 'ram-user';
+  id: string;
+  accessKeys: { accessKeyId: string; accessKeySecret: string; createTime: number }[];
+}
+
+export interface EcsInstance {
+  kind: 'ecs-instance';
+  id: string;
+  users: Record<string, { password?: string; publicKey?: string }>;
+}
+
+type Resource = Database | RamUser | EcsInstance;
+
+export class BackingResources {
+  private readonly table: Table<Resource>;
+
+  constructor(private readonly world: World) {
+    this.table = world.store.table<Resource>('backing');
+  }
+
+  private put(scope: Scope, resource: Resource): void {
+    this.table.put(partitionOf(scope), `${resource.kind}:${resource.id}`, resource);
+  }
+
+  private find<K extends Resource['kind']>(
+    scope: Scope,
+    kind: K,
+    id: string,
+  ): Extract<Resource, { kind: K }> | undefined {
+    return this.table.get(partitionOf(scope), `${kind}:${id}`) as Extract<Resource, { kind: K }> | undefined;
+  }
+
+  list(scope: Scope): Resource[] {
+    return this.table.list(partitionOf(scope));
+  }
+
+  upsertDatabase(
+    scope: Scope,
+    id: string,
+    engine: DatabaseEngine,
+    accounts: Record<string, string>,
+  ): Database {
+    const db: Database = {
+      kind: 'database',
+      id,
+      engine,
+      accounts: { ...(this.find(scope, 'database', id)?.accounts ?? {}), ...accounts },
+    };
+    this.put(scope, db);
+    return db;
+  }
+
+  database(scope: Scope, id: string): Database | undefined {
+    return this.find(scope, 'database', id);
+  }
+
+  setDatabasePassword(scope: Scope, id: string, account: string, password: string): void {
+    const db = this.find(scope, 'database', id);
+    if (!db || db.accounts[account] === undefined)
+      throw new KmsError('Forbidden.ResourceNotFound', `Account ${account} of ${id} is gone.`);
+    db.accounts[account] = password;
+    this.put(scope, db);
+  }
+
+  upsertRamUser(
+    scope: Scope,
+    userName: string,
+    accessKeys: { accessKeyId: string; accessKeySecret: string }[] = [],
+  ): RamUser {
+    const existing = this.find(scope, 'ram-user', userName);
+    const keys = existing?.accessKeys ?? [];
+    for (const key of accessKeys) {
+      if (!keys.some((k) => k.accessKeyId === key.accessKeyId))
+        keys.push({ ...key, createTime: this.world.now() });
+    }
+    if (keys.length === 0) keys.push(this.newAccessKey());
+    const user: RamUser = { kind: 'ram-user', id: userName, accessKeys: keys };
+    this.put(scope, user);
+    return user;
+  }
+
+  ramUser(scope: Scope, userName: string): RamUser | undefined {
+    return this.find(scope, 'ram-user', userName);
+  }
+
+  private newAccessKey() {
+    const id = `LTAI${this.world.ids
+      .prefixed('ak', 'x-x')
+      .replace(/[^a-z0-9]/gi, '')
+      .slice(0, 20)}`;
+    return {
+      accessKeyId: id,
+      accessKeySecret: this.world.random.bytes(22).toString('base64url').slice(0, 30),
+      createTime: this.world.now(),
+    };
+  }
+
+  /** A RAM user has at most two AccessKeys, as in RAM. */
+  createAccessKey(
+    scope: Scope,
+    userName: string,
+  ): { accessKeyId: string; accessKeySecret: string; createTime: number } {
+    const user = this.find(scope, 'ram-user', userName);
+    if (!user) throw new KmsError('Forbidden.ResourceNotFound', `RAM user ${userName} does not exist.`);
+    if (user.accessKeys.length >= 2)
+      throw new KmsError('Rejected.LimitExceeded', `RAM user ${userName} already has two AccessKeys.`);
+    const key = this.newAccessKey();
+    user.accessKeys.push(key);
+    this.put(scope, user);
+    return key;
+  }
+
+  deleteAccessKey(scope: Scope, userName: string, accessKeyId: string): void {
+    const user = this.find(scope, 'ram-user', userName);
+    if (!user) return;
+    user.accessKeys = user.accessKeys.filter((k) => k.accessKeyId !== accessKeyId);
+    this.put(scope, user);
+  }
+
+  upsertEcsInstance(
+    scope: Scope,
+    id: string,
+    users: Record<string, { password?: string; publicKey?: string }>,
+  ): EcsInstance {
+    const instance: EcsInstance = {
+      kind: 'ecs-instance',
+      id,
+      users: { ...(this.find(scope, 'ecs-instance', id)?.users ?? {}), ...users },
+    };
+    this.put(scope, instance);
+    return instance;
+  }
+
+  ecsInstance(scope: Scope, id: string): EcsInstance | undefined {
+    return this.find(scope, 'ecs-instance', id);
+  }
+
+  setEcsCredential(
+    scope: Scope,
+    id: string,
+    user: string,
+    credential: { password?: string; publicKey?: string },
+  ): void {
+    const instance = this.find(scope, 'ecs-instance', id);
+    if (!instance?.users[user])
+      throw new KmsError('Forbidden.ResourceNotFound', `User ${user} of ${id} is gone.`);
+    instance.users[user] = { ...instance.users[user], ...credential };
+    this.put(scope, instance);
+  }
+
+  remove(scope: Scope, kind: Resource['kind'], id: string): boolean {
+    if (!this.find(scope, kind, id)) return false;
+    this.table.delete(partitionOf(scope), `${kind}:${id}`);
+    return true;
+  }
+}
