@@ -65,6 +65,9 @@ const clients = {
       const Request = KmsModule[`${action}Request`];
       if (typeof c[method] !== 'function' || !Request) throw new Skip(`this client has no ${action}`);
       const args = Object.fromEntries(Object.entries(params).map(([k, v]) => [lowerFirst(k), v]));
+      const known = Object.keys(Request.names());
+      const unknown = Object.keys(args).filter((k) => !known.includes(k));
+      if (unknown.length > 0) throw new Skip(`this client's ${action} has no ${unknown.join(', ')}`);
       return pascalKeys(await c[method](new Request(args)));
     };
   },
@@ -214,21 +217,97 @@ const rows = {
     const again = await run(call, 'GetSecretValue', { SecretName: name });
     check(again.SecretData === 'v2-value', 'restored secret is readable');
   },
-  async 'managed-rotation'() {
-    const probe = await fetch(`${controlUrl}/_emulator/rds-instances`, { method: 'GET' });
-    if (probe.status === 404) throw new NotBuilt('no simulated database resources yet');
-    throw new NotBuilt('managed-rotation row not written for this client yet');
-  },
-  async 'seeded-fixture'() {
-    const probe = await fetch(`${controlUrl}/_emulator/seed`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
+  async 'managed-rotation'(make) {
+    const call = make();
+    const db = unique('rm');
+    const created = await control('POST', 'rds-instances', {
+      DBInstanceId: db,
+      Accounts: [{ AccountName: 'app', AccountPassword: 'Initial#Pass1' }],
     });
-    if (probe.status === 404) throw new NotBuilt('no seed loading yet');
-    throw new NotBuilt('seeded-fixture row not written for this client yet');
+    if (created.status === 404) throw new NotBuilt('no simulated database resources yet');
+    const name = unique('rds-secret');
+    await run(call, 'CreateSecret', {
+      SecretName: name,
+      SecretType: 'Rds',
+      VersionId: 'v1',
+      SecretData: JSON.stringify({ Accounts: [{ AccountName: 'app', AccountPassword: 'Initial#Pass1' }] }),
+      ExtendedConfig: JSON.stringify({ SecretSubType: 'SingleUser', DBInstanceId: db }),
+    });
+    const before = JSON.parse((await run(call, 'GetSecretValue', { SecretName: name })).SecretData);
+    check(
+      before.AccountName === 'app' && before.AccountPassword === 'Initial#Pass1',
+      `before: ${JSON.stringify(before)}`,
+    );
+    await run(call, 'RotateSecret', { SecretName: name, VersionId: 'r1' });
+    await expectCode(
+      call('RotateSecret', { SecretName: name, VersionId: 'r2' }),
+      'Rejected.UnsupportedOperation',
+    );
+    await control('POST', 'clock', { advance: '1m' });
+    const after = await run(call, 'GetSecretValue', { SecretName: name });
+    const value = JSON.parse(after.SecretData);
+    check(after.VersionId === 'r1' && value.AccountPassword !== 'Initial#Pass1', `after: ${after.VersionId}`);
+    const valid = await control('POST', 'credentials/check', {
+      DBInstanceId: db,
+      AccountName: 'app',
+      AccountPassword: value.AccountPassword,
+    });
+    const stale = await control('POST', 'credentials/check', {
+      DBInstanceId: db,
+      AccountName: 'app',
+      AccountPassword: 'Initial#Pass1',
+    });
+    check(valid.valid === true && stale.valid === false, 'the database accepts only the rotated password');
+  },
+  async 'seeded-fixture'(make) {
+    const call = make();
+    const keyId = unique('key-seeded');
+    const alias = `alias/${keyId}`;
+    const material = Buffer.alloc(32, 9).toString('base64');
+    const secretName = unique('seeded-secret');
+    const seeded = await control('POST', 'seed', {
+      keys: [
+        {
+          keyId,
+          aliases: [alias],
+          versions: [{ keyVersionId: '22222222-2222-4222-8222-222222222222', material }],
+        },
+      ],
+      secrets: [{ secretName, versions: [{ versionId: 'v1', secretData: 'seeded value' }] }],
+    });
+    if (seeded.status === 404) throw new NotBuilt('no seed loading yet');
+    check(seeded.status === 200, `seed: ${JSON.stringify(seeded)}`);
+    check(
+      (await run(call, 'DescribeKey', { KeyId: alias })).KeyMetadata.KeyId === keyId,
+      'seeded key via alias',
+    );
+    const enc = await run(call, 'Encrypt', { KeyId: alias, Plaintext: 'seeded round trip' });
+    check(enc.KeyVersionId === '22222222-2222-4222-8222-222222222222', 'seeded key version');
+    check(
+      (await run(call, 'Decrypt', { CiphertextBlob: enc.CiphertextBlob })).Plaintext === 'seeded round trip',
+      'decrypt',
+    );
+    check(
+      (await run(call, 'GetSecretValue', { SecretName: secretName })).SecretData === 'seeded value',
+      'seeded secret',
+    );
   },
 };
+
+async function control(method, path, body) {
+  const res = await fetch(`${controlUrl}/_emulator/${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let payload = {};
+  try {
+    payload = await res.json();
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, ...payload };
+}
 
 const results = [];
 for (const [client, make] of Object.entries(clients)) {
