@@ -301,3 +301,103 @@ describe('keys', () => {
     );
   });
 });
+
+describe('bring your own key', () => {
+  it('imports real wrapped material; expiry by the clock returns the key to PendingImport', async () => {
+    const { constants, createPublicKey, publicEncrypt } = await import('node:crypto');
+    const keyId = (await kms.call('CreateKey', { Origin: 'EXTERNAL' })).KeyMetadata.KeyId;
+    const plainKey = (await kms.call('CreateKey', {})).KeyMetadata.KeyId;
+    expect(
+      await kms.fails('GetParametersForImport', {
+        KeyId: plainKey,
+        WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+        WrappingKeySpec: 'RSA_2048',
+      }),
+    ).toBe('Unsupported.Origin');
+    const params = await kms.call('GetParametersForImport', {
+      KeyId: keyId,
+      WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+      WrappingKeySpec: 'RSA_2048',
+    });
+    expect(Date.parse(params.TokenExpireTime)).toBeGreaterThan(Date.now());
+    const publicKey = createPublicKey({
+      key: Buffer.from(params.PublicKey, 'base64'),
+      format: 'der',
+      type: 'spki',
+    });
+    const wrap = (material: Buffer) =>
+      publicEncrypt(
+        { key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+        material,
+      ).toString('base64');
+    const material = Buffer.alloc(32, 3);
+    expect(
+      await kms.fails('ImportKeyMaterial', {
+        KeyId: keyId,
+        EncryptedKeyMaterial: wrap(material),
+        ImportToken: 'bm9wZQ==',
+        KeyMaterialExpireUnix: 0,
+      }),
+    ).toBe('InvalidImportToken');
+    expect(
+      await kms.fails('ImportKeyMaterial', {
+        KeyId: keyId,
+        EncryptedKeyMaterial: wrap(Buffer.alloc(16, 1)),
+        ImportToken: params.ImportToken,
+        KeyMaterialExpireUnix: 0,
+      }),
+    ).toBe('InvalidKeyMaterial');
+    const expireUnix = Math.floor(Date.now() / 1000) + 400 * 86400;
+    await kms.call('ImportKeyMaterial', {
+      KeyId: keyId,
+      EncryptedKeyMaterial: wrap(material),
+      ImportToken: params.ImportToken,
+      KeyMaterialExpireUnix: expireUnix,
+    });
+    const meta = (await kms.call('DescribeKey', { KeyId: keyId })).KeyMetadata;
+    expect(meta).toMatchObject({ KeyState: 'Enabled', Origin: 'EXTERNAL' });
+    expect(Date.parse(meta.MaterialExpireTime) / 1000).toBe(expireUnix);
+    const blob = (await kms.call('Encrypt', { KeyId: keyId, Plaintext: 'byok' })).CiphertextBlob;
+    await advance(emulator, '401d');
+    expect((await kms.call('DescribeKey', { KeyId: keyId })).KeyMetadata.KeyState).toBe('PendingImport');
+    expect(await kms.fails('Decrypt', { CiphertextBlob: blob })).toBe('Rejected.PendingImport');
+    const again = await kms.call('GetParametersForImport', {
+      KeyId: keyId,
+      WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+      WrappingKeySpec: 'RSA_2048',
+    });
+    await advance(emulator, '25h');
+    expect(
+      await kms.fails('ImportKeyMaterial', {
+        KeyId: keyId,
+        EncryptedKeyMaterial: 'AAAA',
+        ImportToken: again.ImportToken,
+        KeyMaterialExpireUnix: 0,
+      }),
+    ).toBe('ExpiredImportToken');
+    const fresh = await kms.call('GetParametersForImport', {
+      KeyId: keyId,
+      WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+      WrappingKeySpec: 'RSA_2048',
+    });
+    const freshKey = createPublicKey({
+      key: Buffer.from(fresh.PublicKey, 'base64'),
+      format: 'der',
+      type: 'spki',
+    });
+    const rewrap = publicEncrypt(
+      { key: freshKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      material,
+    );
+    await kms.call('ImportKeyMaterial', {
+      KeyId: keyId,
+      EncryptedKeyMaterial: rewrap.toString('base64'),
+      ImportToken: fresh.ImportToken,
+      KeyMaterialExpireUnix: 0,
+    });
+    expect((await kms.call('Decrypt', { CiphertextBlob: blob })).Plaintext).toBe('byok');
+    await kms.call('DeleteKeyMaterial', { KeyId: keyId });
+    expect((await kms.call('DescribeKey', { KeyId: keyId })).KeyMetadata.KeyState).toBe('PendingImport');
+    expect(await kms.fails('DeleteKeyMaterial', { KeyId: plainKey })).toBe('Unsupported.Origin');
+  });
+});

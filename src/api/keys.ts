@@ -200,6 +200,37 @@ defineOperations({
     return {};
   },
 
+  GetParametersForImport: (params, { world, scope }) => {
+    const out = world.keyImport.parameters(
+      scope,
+      params.string('KeyId'),
+      params.string('WrappingAlgorithm'),
+      params.string('WrappingKeySpec'),
+    );
+    return {
+      KeyId: out.keyId,
+      ImportToken: out.token,
+      PublicKey: out.publicKey,
+      TokenExpireTime: isoSeconds(out.expires),
+    };
+  },
+
+  ImportKeyMaterial: (params, { world, scope }) => {
+    world.keyImport.importMaterial(
+      scope,
+      params.string('KeyId'),
+      params.string('EncryptedKeyMaterial'),
+      params.string('ImportToken'),
+      params.optInt('KeyMaterialExpireUnix') ?? 0,
+    );
+    return {};
+  },
+
+  DeleteKeyMaterial: (params, { world, scope }) => {
+    world.keys.deleteMaterial(scope, params.string('KeyId'));
+    return {};
+  },
+
   GetKeyPolicy: (params, { world, scope }) => ({
     Policy: world.keys.available(scope, params.string('KeyId')).policy,
   }),

@@ -63,6 +63,7 @@ interface AliasRecord {
 }
 
 const PURGE_JOB = 'key.purge';
+const MATERIAL_EXPIRY_JOB = 'key.material-expire';
 const ROTATE_JOB = 'key.rotate';
 export const MANAGED_SECRETS_ALIAS = 'alias/acs/secretsmanager';
 
@@ -112,6 +113,13 @@ export class KeyService {
       if (key?.automaticRotation !== 'Enabled') return 'rotation no longer enabled';
       const version = this.addVersion(scope, key);
       return `key ${key.keyId} rotated to version ${version.keyVersionId}`;
+    });
+    world.scheduler.register(MATERIAL_EXPIRY_JOB, (job) => {
+      const scope = job.payload as unknown as Scope;
+      const key = this.keys.get(partitionOf(scope), String(job.payload.keyId));
+      if (key?.origin !== 'EXTERNAL' || key.versions.length === 0) return 'no imported material';
+      this.dropMaterial(key);
+      return `key ${key.keyId}: imported material expired; the key is PendingImport`;
     });
     world.instances.onRelease((scope, instanceId) => {
       for (const key of this.keys.list(partitionOf(scope))) {
@@ -469,6 +477,60 @@ export class KeyService {
       .list(partitionOf(scope))
       .filter((a) => keyId === undefined || a.keyId === keyId)
       .sort((a, b) => (a.aliasName < b.aliasName ? -1 : 1));
+  }
+
+  /** Bring-your-own-key: installs imported material (EXTERNAL keys have one version). */
+  importMaterial(scope: Scope, ref: string, material: Buffer, expireAt: number | undefined): void {
+    const key = this.available(scope, ref);
+    if (key.origin !== 'EXTERNAL') throw new KmsError('Unsupported.Origin');
+    if (key.state === 'PendingDeletion') throw new KmsError('Rejected.PendingDeletion');
+    if (material.length !== KEY_SPECS[key.keySpec]) {
+      throw new KmsError(
+        'InvalidKeyMaterial',
+        `Key material for ${key.keySpec} must be ${KEY_SPECS[key.keySpec]} bytes.`,
+      );
+    }
+    const existing = key.versions[0];
+    if (existing && !unwrapMaterial(this.masterKey, existing.wrapped).equals(material)) {
+      // Reimporting must bring back the same material, or old ciphertexts would be lost.
+      throw new KmsError(
+        'InvalidKeyMaterial',
+        'A key can only be reimported with the material it had before.',
+      );
+    }
+    const version: KeyVersion = existing ?? {
+      keyVersionId: this.world.ids.uuid(),
+      creationDate: this.world.now(),
+      wrapped: wrapMaterial(this.masterKey, material, this.world.random),
+    };
+    key.versions = [version];
+    key.primaryKeyVersion = version.keyVersionId;
+    key.state = 'Enabled';
+    key.materialExpireTime = expireAt;
+    this.save(key);
+    const jobId = `${MATERIAL_EXPIRY_JOB}:${key.keyId}`;
+    if (expireAt === undefined) this.world.scheduler.cancel(jobId);
+    else
+      this.world.scheduler.schedule(jobId, MATERIAL_EXPIRY_JOB, expireAt, {
+        accountId: key.accountId,
+        regionId: key.regionId,
+        keyId: key.keyId,
+      });
+  }
+
+  deleteMaterial(scope: Scope, ref: string): void {
+    const key = this.available(scope, ref);
+    if (key.origin !== 'EXTERNAL') throw new KmsError('Unsupported.Origin');
+    if (key.state === 'PendingDeletion') throw new KmsError('Rejected.PendingDeletion');
+    this.world.scheduler.cancel(`${MATERIAL_EXPIRY_JOB}:${key.keyId}`);
+    this.dropMaterial(key);
+  }
+
+  /** The material stays wrapped in the record (a reimport must match it) but is unusable until reimported. */
+  private dropMaterial(key: KeyRecord): void {
+    if (key.state !== 'PendingDeletion') key.state = 'PendingImport';
+    key.materialExpireTime = undefined;
+    this.save(key);
   }
 
   /** Key material per version, in clear — for an export the caller explicitly asked to include it. */

@@ -4,6 +4,7 @@ import { BackingResources } from './backing.js';
 import type { VirtualClock } from './clock.js';
 import { IdFactory } from './ids.js';
 import { InstanceService } from './instances.js';
+import { KeyImport } from './key-import.js';
 import { KeyService } from './keys.js';
 import type { Random } from './random.js';
 import { ManagedSecrets } from './rotation.js';
@@ -31,6 +32,7 @@ export class World {
   readonly accounts: AccountDirectory;
   readonly instances: InstanceService;
   readonly keys: KeyService;
+  readonly keyImport: KeyImport;
   readonly tags: TagService;
   readonly secrets: SecretService;
   readonly backing: BackingResources;
@@ -48,7 +50,9 @@ export class World {
     this.accounts = new AccountDirectory(store);
     this.instances = new InstanceService(this);
     this.tags = new TagService(this);
-    this.keys = new KeyService(this, masterKey ?? random.bytes(32));
+    const wrappingKey = masterKey ?? random.bytes(32);
+    this.keys = new KeyService(this, wrappingKey);
+    this.keyImport = new KeyImport(this, wrappingKey);
     this.tags.registerResourceType('key', (scope, id) => this.keys.resolve(scope, id).keyId);
     this.secrets = new SecretService(this);
     this.backing = new BackingResources(this);
