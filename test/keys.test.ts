@@ -243,6 +243,12 @@ describe('keys', () => {
         Tags: JSON.stringify([{ TagKey: 'x', TagValue: 'v'.repeat(129) }]),
       }),
     ).toBe('InvalidParameter.TagValue');
+    expect(
+      await kms.fails('TagResource', {
+        KeyId: keyId,
+        Tags: JSON.stringify([{ TagKey: 'bad#key', TagValue: '1' }]),
+      }),
+    ).toBe('InvalidParameter.TagKey');
     const many = Array.from({ length: 19 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' }));
     expect(await kms.fails('TagResource', { KeyId: keyId, Tags: JSON.stringify(many) })).toBe(
       'InvalidParameter',

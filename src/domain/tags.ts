@@ -21,6 +21,8 @@ interface TagSet {
 export type ResourceResolver = (scope: Scope, id: string) => string;
 
 const MAX_TAGS = 20;
+/** Letters, digits, spaces and / \\ _ - . + = : @ (seed 000's tag rules). */
+const TAG_TEXT = /^[\p{L}\p{N} /\\_.+=:@-]+$/u;
 
 export class TagService {
   private readonly table: Table<TagSet>;
@@ -80,13 +82,19 @@ function parseTag(raw: unknown): Tag {
   const item = (raw ?? {}) as Record<string, unknown>;
   const key = item.Key ?? item.TagKey ?? item.key;
   const value = item.Value ?? item.TagValue ?? item.value ?? '';
-  if (typeof key !== 'string' || key === '' || key.length > 128 || /^(aliyun|acs:)/i.test(key)) {
+  if (
+    typeof key !== 'string' ||
+    key === '' ||
+    key.length > 128 ||
+    /^(aliyun|acs:)/i.test(key) ||
+    !TAG_TEXT.test(key)
+  ) {
     throw new KmsError(
       'InvalidParameter.TagKey',
       `The tag key "${String(key)}" is not valid: 1 to 128 characters, not starting with "aliyun" or "acs:".`,
     );
   }
-  if (typeof value !== 'string' || value.length > 128) {
+  if (typeof value !== 'string' || value.length > 128 || (value !== '' && !TAG_TEXT.test(value))) {
     throw new KmsError(
       'InvalidParameter.TagValue',
       `The value of tag "${key}" is not valid: at most 128 characters.`,
