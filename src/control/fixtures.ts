@@ -1,8 +1,8 @@
 import express, { Router } from 'express';
-import { stringify as toYaml } from 'yaml';
 import type { Emulator } from '../emulator.js';
 import type { FaultRuleInput } from '../fixtures/faults.js';
 import { applySeed, exportSeed, parseSeed, type Seed, SeedError } from '../fixtures/seed.js';
+import { toYaml } from '../fixtures/yaml.js';
 import { KmsError } from '../protocol/errors.js';
 import { handle } from './routes.js';
 
