@@ -1,6 +1,7 @@
 import type { KeySpec } from '../domain/crypto.js';
 import { parseRotationInterval } from '../domain/keys.js';
 import { isoSeconds } from '../domain/time.js';
+import type { Scope, World } from '../domain/world.js';
 import { KmsError } from '../protocol/errors.js';
 import { paginate } from './paging.js';
 import type { Params } from './params.js';
@@ -25,6 +26,25 @@ const KEY_FILTERS: Record<string, string> = {
   CreatorType: 'Creator',
   DKMSInstanceId: 'DKMSInstanceId',
 };
+
+function aliasPage(
+  world: World,
+  scope: Scope,
+  aliases: { aliasName: string; keyId: string }[],
+  params: Params,
+) {
+  const { page, ...paging } = paginate(aliases, params);
+  return {
+    Aliases: {
+      Alias: page.map((a) => ({
+        KeyId: a.keyId,
+        AliasName: a.aliasName,
+        AliasArn: world.keys.aliasArn(scope, a.aliasName),
+      })),
+    },
+    ...paging,
+  };
+}
 
 defineOperations({
   CreateKey: (params, { world, scope }) => {
@@ -121,32 +141,12 @@ defineOperations({
 
   ListAliases: (params, { world, scope }) => {
     const aliases = world.keys.listAliases(scope).filter((a) => !a.aliasName.startsWith('alias/acs/'));
-    const { page, ...paging } = paginate(aliases, params);
-    return {
-      Aliases: {
-        Alias: page.map((a) => ({
-          KeyId: a.keyId,
-          AliasName: a.aliasName,
-          AliasArn: world.keys.aliasArn(scope, a.aliasName),
-        })),
-      },
-      ...paging,
-    };
+    return aliasPage(world, scope, aliases, params);
   },
 
   ListAliasesByKeyId: (params, { world, scope }) => {
     const key = world.keys.resolve(scope, params.string('KeyId'));
-    const { page, ...paging } = paginate(world.keys.listAliases(scope, key.keyId), params);
-    return {
-      Aliases: {
-        Alias: page.map((a) => ({
-          KeyId: a.keyId,
-          AliasName: a.aliasName,
-          AliasArn: world.keys.aliasArn(scope, a.aliasName),
-        })),
-      },
-      ...paging,
-    };
+    return aliasPage(world, scope, world.keys.listAliases(scope, key.keyId), params);
   },
 
   CreateKeyVersion: (params, { world, scope }) => {
