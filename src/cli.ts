@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from './domain/time.js';
 import { DEFAULT_HOST, DEFAULT_PORT, Emulator } from './emulator.js';
 import { ScenarioRecorder } from './fixtures/recorder.js';
 import { formatResult, readScenarioFile, runScenario, ScenarioError } from './fixtures/scenario.js';
@@ -14,6 +15,13 @@ function port(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new InvalidArgumentError('must be a port number (0-65535)');
   return n;
+}
+
+/** A duration such as 10s, 5m, 48h or 7d (a bare number is seconds), in milliseconds. */
+function duration(value: string): number {
+  const parsed = parseDuration(value);
+  if (parsed === undefined) throw new InvalidArgumentError('Not a duration such as 10s, 5m, 48h or 7d.');
+  return parsed;
 }
 
 const program = new Command('kms-emulator')
@@ -56,6 +64,22 @@ program
       'KMS_EMULATOR_SEED_FILE',
     ),
   )
+  .addOption(
+    new Option(
+      '--rotation-duration <duration>',
+      'how long a database or ECS rotation stays ACSPending (e.g. 10s, 5m)',
+    )
+      .env('KMS_EMULATOR_ROTATION_DURATION')
+      .argParser(duration),
+  )
+  .addOption(
+    new Option(
+      '--ram-rollover <duration>',
+      "how long a rotated RAM secret's previous AccessKey stays valid (e.g. 48h)",
+    )
+      .env('KMS_EMULATOR_RAM_ROLLOVER')
+      .argParser(duration),
+  )
   .addOption(new Option('--record <file>', 'record every API call into a replayable scenario file'))
   .addOption(
     new Option('--log-level <level>', 'fatal, error, warn, info, debug or silent')
@@ -76,6 +100,10 @@ program
           opts.randomSeed === undefined || opts.randomSeed === '' ? undefined : String(opts.randomSeed),
         defaultRegion: opts.region as string,
         logLevel: opts.logLevel as string,
+        rotationTiming: {
+          ...(opts.rotationDuration !== undefined ? { quickMs: Number(opts.rotationDuration) } : {}),
+          ...(opts.ramRollover !== undefined ? { ramRolloverMs: Number(opts.ramRollover) } : {}),
+        },
       });
       if (opts.seedFile) await applySeed(emulator, readSeedFile(String(opts.seedFile)));
       if (opts.record) emulator.observers.add(new ScenarioRecorder(String(opts.record)));

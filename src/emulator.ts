@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import type express from 'express';
 import { type ClockState, VirtualClock } from './domain/clock.js';
 import { type Random, SeededRandom, SystemRandom } from './domain/random.js';
+import { DEFAULT_ROTATION_TIMING, type RotationTiming } from './domain/rotation.js';
 import { World } from './domain/world.js';
 import { AuditJournal } from './fixtures/audit.js';
 import { FaultInjector } from './fixtures/faults.js';
@@ -37,6 +38,8 @@ export interface EmulatorOptions {
   env?: Record<string, string | undefined>;
   /** Wall time source, for tests of the gateway's timestamp window. */
   wallClock?: () => number;
+  /** Durations of simulated rotations (defaults from the seeds: 10 s, and 48 h for RAM's rollover). */
+  rotationTiming?: Partial<RotationTiming>;
   /** Writes before the journal is folded into the snapshot. */
   compactEvery?: number;
   fsync?: boolean;
@@ -115,6 +118,7 @@ export class Emulator {
     this.clock = new VirtualClock(wall);
     const file = options.state && options.state !== ':memory:' ? options.state : undefined;
     this.store = new Store({ file, compactEvery: options.compactEvery, fsync: options.fsync });
+    this.rotationTiming = { ...DEFAULT_ROTATION_TIMING, ...options.rotationTiming };
     this.world = this.newWorld();
     this.faults = new FaultInjector(() => this.world);
     this.audit = new AuditJournal(() => this.world);
@@ -182,7 +186,17 @@ export class Emulator {
   }
 
   private newWorld(): World {
-    return new World(this.clock, this.newRandom(), this.store, this.masterKey);
+    const world = new World(this.clock, this.newRandom(), this.store, this.masterKey);
+    world.managed.timing = { ...this.rotationTiming };
+    return world;
+  }
+
+  /** Rotation durations from the options, changed by a seed's `rotation` until the next reset. */
+  private rotationTiming: RotationTiming = { ...DEFAULT_ROTATION_TIMING };
+
+  setRotationTiming(timing: Partial<RotationTiming>): void {
+    this.rotationTiming = { ...this.rotationTiming, ...timing };
+    this.world.managed.timing = { ...this.rotationTiming };
   }
 
   /** Switches to a seeded random source (a seed file's `randomSeed`). */
@@ -205,6 +219,7 @@ export class Emulator {
     this.faults.clear();
     this.audit.clear();
     this.generation += 1;
+    this.rotationTiming = { ...DEFAULT_ROTATION_TIMING, ...this.options.rotationTiming };
     this.world = this.newWorld();
   }
 

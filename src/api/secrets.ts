@@ -53,6 +53,58 @@ function stringList(params: Params, name: string): string[] | undefined {
   return value.map(String);
 }
 
+/** At most this many secrets per BatchGetSecretValue call. */
+export const BATCH_GET_LIMIT = 20;
+
+function optText(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** GetSecretValue's answer for one secret; BatchGetSecretValue gives the same per entry. */
+function readSecretValue(
+  world: World,
+  scope: Scope,
+  query: { name: string; stage?: string; versionId?: string; fetchExtendedConfig: boolean },
+) {
+  const secret = world.secrets.get(scope, query.name);
+  world.secrets.assertAvailable(scope, secret);
+  const { stage, versionId } = query;
+  let version: SecretVersion | undefined;
+  if (secret.type !== 'Generic') {
+    // Managed secrets: only ACSCurrent and ACSPrevious can be read, and VersionId is ignored.
+    const wanted = stage ?? 'ACSCurrent';
+    if (!READABLE_MANAGED_STAGES.includes(wanted)) {
+      throw new KmsError(
+        'InvalidParameter',
+        'Only ACSCurrent and ACSPrevious can be read from a managed secret.',
+      );
+    }
+    version = secret.versions.find((v) => v.stages.includes(wanted));
+  } else if (versionId !== undefined) {
+    version = secret.versions.find((v) => v.versionId === versionId);
+    if (version && stage !== undefined && !version.stages.includes(stage)) {
+      throw new KmsError('Rejected.InvalidRequest', `Version "${versionId}" has no stage "${stage}".`, {
+        status: 400,
+      });
+    }
+  } else {
+    version = secret.versions.find((v) => v.stages.includes(stage ?? 'ACSCurrent'));
+  }
+  if (!version)
+    throw new KmsError('Forbidden.ResourceNotFound', 'The specified secret version is not found.');
+  return {
+    SecretName: secret.name,
+    SecretType: secret.type,
+    VersionId: version.versionId,
+    CreateTime: isoSeconds(version.createTime),
+    SecretData: world.secrets.open(scope, secret, version),
+    SecretDataType: version.dataType,
+    VersionStages: stagesView(version),
+    ...rotationView(secret),
+    ...(query.fetchExtendedConfig ? extendedConfigView(secret) : {}),
+  };
+}
+
 function secretFilters(params: Params) {
   const value = params.optJson('Filters');
   if (value === undefined) return [];
@@ -77,39 +129,34 @@ defineOperations({
     }
     const tags = params.optJson('Tags');
     const versionId = params.string('VersionId');
-    const plan =
+    const common = {
+      versionId,
+      description: params.optString('Description'),
+      encryptionKeyId: params.optString('EncryptionKeyId') || undefined,
+      dkmsInstanceId: params.optString('DKMSInstanceId') || undefined,
+      policy: params.optString('Policy'),
+    };
+    const interval = params.optString('RotationInterval');
+    const secret =
       type === 'Generic'
-        ? undefined
-        : world.managed.plan(scope, {
+        ? world.secrets.create(scope, {
+            ...common,
+            name: params.string('SecretName'),
+            type,
+            data: params.string('SecretData'),
+            dataType: dataType(params),
+          })
+        : world.managed.create(scope, {
+            ...common,
             name: params.string('SecretName'),
             type,
             extendedConfig: params.optObject('ExtendedConfig'),
             secretData: params.string('SecretData'),
+            rotation: {
+              enabled: params.optBool('EnableAutomaticRotation') === true,
+              intervalSeconds: interval ? parseRotationInterval(interval) : undefined,
+            },
           });
-    const secret = world.secrets.create(scope, {
-      name: plan?.name ?? params.string('SecretName'),
-      type,
-      versionId,
-      data: plan?.values[0] ?? params.string('SecretData'),
-      dataType: plan ? 'text' : dataType(params),
-      description: params.optString('Description'),
-      encryptionKeyId: params.optString('EncryptionKeyId') || undefined,
-      dkmsInstanceId: params.optString('DKMSInstanceId') || undefined,
-      extendedConfig: plan?.extendedConfig,
-      policy: params.optString('Policy'),
-    });
-    if (plan?.values[1]) {
-      // Dual-account databases: ACSPrevious names the second account from the start.
-      const second = world.secrets.sealVersion(scope, secret, `${versionId}-2`, plan.values[1], 'text', [
-        'ACSPrevious',
-      ]);
-      secret.versions.push(second);
-      world.secrets.save(secret);
-    }
-    if (plan && params.optBool('EnableAutomaticRotation')) {
-      const interval = params.optString('RotationInterval');
-      world.managed.updatePolicy(scope, secret, true, interval ? parseRotationInterval(interval) : undefined);
-    }
     if (Array.isArray(tags) && tags.length > 0) world.tags.tag(scope, 'secret', secret.name, tags);
     return {
       Arn: world.secrets.arn(secret),
@@ -177,45 +224,48 @@ defineOperations({
     };
   },
 
-  GetSecretValue: (params, { world, scope }) => {
-    const secret = world.secrets.get(scope, params.string('SecretName'));
-    world.secrets.assertAvailable(scope, secret);
-    const stage = params.optString('VersionStage') || undefined;
-    const versionId = params.optString('VersionId') || undefined;
-    let version: SecretVersion | undefined;
-    if (secret.type !== 'Generic') {
-      // Managed secrets: only ACSCurrent and ACSPrevious can be read, and VersionId is ignored.
-      const wanted = stage ?? 'ACSCurrent';
-      if (!READABLE_MANAGED_STAGES.includes(wanted)) {
-        throw new KmsError(
-          'InvalidParameter',
-          'Only ACSCurrent and ACSPrevious can be read from a managed secret.',
-        );
-      }
-      version = secret.versions.find((v) => v.stages.includes(wanted));
-    } else if (versionId !== undefined) {
-      version = secret.versions.find((v) => v.versionId === versionId);
-      if (version && stage !== undefined && !version.stages.includes(stage)) {
-        throw new KmsError('Rejected.InvalidRequest', `Version "${versionId}" has no stage "${stage}".`, {
-          status: 400,
-        });
-      }
-    } else {
-      version = secret.versions.find((v) => v.stages.includes(stage ?? 'ACSCurrent'));
+  GetSecretValue: (params, { world, scope }) =>
+    readSecretValue(world, scope, {
+      name: params.string('SecretName'),
+      stage: params.optString('VersionStage') || undefined,
+      versionId: params.optString('VersionId') || undefined,
+      fetchExtendedConfig: params.optBool('FetchExtendedConfig') === true,
+    }),
+  BatchGetSecretValue: (params, { world, scope }) => {
+    const list = params.optArray('SecretsList') ?? [];
+    if (list.length === 0) throw new KmsError('MissingParameter', 'The parameter "SecretsList" is required.');
+    if (list.length > BATCH_GET_LIMIT) {
+      throw new KmsError(
+        'InvalidParameter',
+        `The specified parameter "SecretsList" holds ${list.length} secrets; at most ${BATCH_GET_LIMIT} are allowed.`,
+      );
     }
-    if (!version)
-      throw new KmsError('Forbidden.ResourceNotFound', 'The specified secret version is not found.');
-    return {
-      SecretName: secret.name,
-      SecretType: secret.type,
-      VersionId: version.versionId,
-      CreateTime: isoSeconds(version.createTime),
-      SecretData: world.secrets.open(scope, secret, version),
-      SecretDataType: version.dataType,
-      VersionStages: stagesView(version),
-      ...rotationView(secret),
-      ...(params.optBool('FetchExtendedConfig') ? extendedConfigView(secret) : {}),
-    };
+    const SecretValues: Record<string, unknown>[] = [];
+    const Errors: Record<string, unknown>[] = [];
+    for (const [index, entry] of list.entries()) {
+      const item = (entry && typeof entry === 'object' ? entry : { SecretName: entry }) as Record<
+        string,
+        unknown
+      >;
+      const name = typeof item.SecretName === 'string' ? item.SecretName : '';
+      try {
+        if (name === '') {
+          throw new KmsError('MissingParameter', `SecretsList[${index}] has no SecretName.`);
+        }
+        SecretValues.push(
+          readSecretValue(world, scope, {
+            name,
+            stage: optText(item.VersionStage),
+            versionId: optText(item.VersionId),
+            fetchExtendedConfig: String(item.FetchExtendedConfig).toLowerCase() === 'true',
+          }),
+        );
+      } catch (err) {
+        if (!(err instanceof KmsError)) throw err;
+        Errors.push({ SecretName: name, Code: err.code, HttpStatus: err.status, Message: err.message });
+      }
+    }
+    return { SecretValues, Errors };
   },
 
   PutSecretValue: (params, { world, scope }) => {

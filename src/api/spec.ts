@@ -48,6 +48,15 @@ export const API_VERSION = '2016-01-20';
 
 /** Operations published after the spec snapshot (spec/README.md): parameters only. */
 const NEWER_OPERATIONS: Record<string, RawParam[]> = {
+  // Parameters as the Tea SDKs (alibabacloud_kms20160120 3.x) send them: a JSON array of
+  // {SecretName, VersionId?, VersionStage?, FetchExtendedConfig?}, at most 20.
+  BatchGetSecretValue: [
+    {
+      name: 'SecretsList',
+      style: 'json',
+      schema: { type: 'array', items: { type: 'object' }, required: true },
+    },
+  ],
   GetDefaultKmsInstance: [],
   GetKmsInstanceQuotaInfos: [
     { name: 'KmsInstanceId', schema: { type: 'string', required: true } },

@@ -114,34 +114,7 @@ export function secretRoutes(emulator: Emulator): Router {
     '/credentials/check',
     handle((req) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const scope = scopeOf(body);
-      const { backing } = emulator.world;
-      if (body.DBInstanceId !== undefined) {
-        const db = backing.database(scope, text(body, 'DBInstanceId'));
-        return { valid: db?.accounts[text(body, 'AccountName')] === body.AccountPassword };
-      }
-      if (body.AccessKeyId !== undefined) {
-        const valid = backing
-          .list(scope)
-          .some(
-            (r) =>
-              r.kind === 'ram-user' &&
-              r.accessKeys.some(
-                (k) => k.accessKeyId === body.AccessKeyId && k.accessKeySecret === body.AccessKeySecret,
-              ),
-          );
-        return { valid };
-      }
-      if (body.InstanceId !== undefined) {
-        const user = backing.ecsInstance(scope, text(body, 'InstanceId'))?.users[text(body, 'UserName')];
-        const valid =
-          body.Password !== undefined ? user?.password === body.Password : user?.publicKey === body.PublicKey;
-        return { valid: Boolean(user) && valid };
-      }
-      throw new KmsError(
-        'InvalidParameter',
-        'Give DBInstanceId+AccountName+AccountPassword, AccessKeyId+AccessKeySecret, or InstanceId+UserName+Password|PublicKey.',
-      );
+      return { valid: emulator.world.backing.checkCredential(scopeOf(body), body) };
     }),
   );
   return router;

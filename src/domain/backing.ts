@@ -167,6 +167,44 @@ export class BackingResources {
     this.put(scope, instance);
   }
 
+  /**
+   * Whether a credential works on the simulated resource right now:
+   * {DBInstanceId, AccountName, AccountPassword} | {AccessKeyId, AccessKeySecret}
+   * | {InstanceId, UserName, Password | PublicKey}.
+   */
+  checkCredential(scope: Scope, credential: Record<string, unknown>): boolean {
+    const text = (name: string): string => {
+      const value = credential[name];
+      if (typeof value !== 'string' || value === '')
+        throw new KmsError('InvalidParameter', `"${name}" is required.`);
+      return value;
+    };
+    if (credential.DBInstanceId !== undefined) {
+      const db = this.database(scope, text('DBInstanceId'));
+      return db?.accounts[text('AccountName')] === credential.AccountPassword;
+    }
+    if (credential.AccessKeyId !== undefined) {
+      return this.list(scope).some(
+        (r) =>
+          r.kind === 'ram-user' &&
+          r.accessKeys.some(
+            (k) => k.accessKeyId === credential.AccessKeyId && k.accessKeySecret === credential.AccessKeySecret,
+          ),
+      );
+    }
+    if (credential.InstanceId !== undefined) {
+      const user = this.ecsInstance(scope, text('InstanceId'))?.users[text('UserName')];
+      if (!user) return false;
+      return credential.Password !== undefined
+        ? user.password === credential.Password
+        : user.publicKey === credential.PublicKey;
+    }
+    throw new KmsError(
+      'InvalidParameter',
+      'Give DBInstanceId+AccountName+AccountPassword, AccessKeyId+AccessKeySecret, or InstanceId+UserName+Password|PublicKey.',
+    );
+  }
+
   remove(scope: Scope, kind: Resource['kind'], id: string): boolean {
     if (!this.find(scope, kind, id)) return false;
     this.table.delete(partitionOf(scope), `${kind}:${id}`);

@@ -13,10 +13,20 @@ import { partitionOf, type Scope, type World } from './world.js';
  * once and keeps the old one valid for the rollover window (about 48 h) before deleting it. While a
  * rotation runs, a second one is refused.
  */
-export const ROTATION_TIMING = {
-  /** Database and ECS rotations: "complete almost at once". */
+export interface RotationTiming {
+  /**
+   * Database and ECS rotations "complete almost at once": the new version is ACSPending this long.
+   * A single-account database secret's ACSCurrent password no longer works meanwhile (seed 001:
+   * "the current version of the secret may be temporarily unavailable").
+   */
+  quickMs: number;
+  /** RAM: the old AccessKey stays valid this long after the new one became ACSCurrent (seed 004). */
+  ramRolloverMs: number;
+}
+
+/** Defaults from the seeds; `--rotation-duration`, `--ram-rollover` or a seed's `rotation` change them. */
+export const DEFAULT_ROTATION_TIMING: Readonly<RotationTiming> = {
   quickMs: 10 * SECOND,
-  /** RAM: the old AccessKey stays valid this long. */
   ramRolloverMs: 48 * HOUR,
 };
 
@@ -60,6 +70,8 @@ function parseJson(text: string, what: string): Record<string, unknown> {
 
 export class ManagedSecrets {
   private readonly rotations = new Map<string, number[]>();
+  /** Durations of the simulated rotation steps; changed by the emulator's options or a seed. */
+  timing: RotationTiming = { ...DEFAULT_ROTATION_TIMING };
 
   constructor(
     private readonly world: World,
@@ -188,6 +200,46 @@ export class ManagedSecrets {
     throw bad(`SecretType ${input.type} is not a managed type.`);
   }
 
+  /**
+   * CreateSecret for a managed type: validates ExtendedConfig and SecretData against the backing
+   * resource, stores the value(s) in the FACTS §6 shapes, and turns on automatic rotation if asked.
+   */
+  create(
+    scope: Scope,
+    input: ManagedInput & {
+      versionId: string;
+      description?: string;
+      encryptionKeyId?: string;
+      dkmsInstanceId?: string;
+      policy?: string;
+      rotation?: { enabled: boolean; intervalSeconds?: number };
+    },
+  ): SecretRecord {
+    const plan = this.plan(scope, input);
+    const secret = this.secrets.create(scope, {
+      name: plan.name,
+      type: input.type,
+      versionId: input.versionId,
+      data: plan.values[0] as string,
+      dataType: 'text',
+      description: input.description,
+      encryptionKeyId: input.encryptionKeyId,
+      dkmsInstanceId: input.dkmsInstanceId,
+      extendedConfig: plan.extendedConfig,
+      policy: input.policy,
+    });
+    if (plan.values[1]) {
+      // Dual-account databases: ACSPrevious names the second account from the start.
+      const second = this.secrets.sealVersion(scope, secret, `${input.versionId}-2`, plan.values[1], 'text', [
+        'ACSPrevious',
+      ]);
+      secret.versions.push(second);
+      this.secrets.save(secret);
+    }
+    if (input.rotation?.enabled) this.updatePolicy(scope, secret, true, input.rotation.intervalSeconds);
+    return secret;
+  }
+
   /** RotateSecret, and automatic rotation when NextRotationDate passes. */
   rotate(scope: Scope, secret: SecretRecord, versionId: string, automatic: boolean): string {
     if (secret.type === 'Generic') {
@@ -223,7 +275,7 @@ export class ManagedSecrets {
           versionId,
           JSON.stringify({ AccountName: account, AccountPassword: password }),
         );
-        this.startRotation(scope, secret, versionId, now + ROTATION_TIMING.quickMs);
+        this.startRotation(scope, secret, versionId, now + this.timing.quickMs);
       } else if (secret.type === 'ECS') {
         const instanceId = String(config.InstanceId);
         const user = value.UserName as string;
@@ -236,7 +288,7 @@ export class ManagedSecrets {
           this.backing.setEcsCredential(scope, instanceId, user, { publicKey: pair.PublicKey });
           this.addPending(scope, secret, versionId, JSON.stringify({ UserName: user, ...pair }));
         }
-        this.startRotation(scope, secret, versionId, now + ROTATION_TIMING.quickMs);
+        this.startRotation(scope, secret, versionId, now + this.timing.quickMs);
       } else {
         const userName = String(config.UserName);
         const user = this.backing.ramUser(scope, userName);
@@ -266,7 +318,7 @@ export class ManagedSecrets {
         this.secrets.trimVersions(secret);
         secret.rotating = {
           versionId,
-          until: now + ROTATION_TIMING.ramRolloverMs,
+          until: now + this.timing.ramRolloverMs,
           previousAccessKeyId: value.AccessKeyId,
         };
         this.scheduleFinish(scope, secret);
