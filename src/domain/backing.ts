@@ -188,7 +188,8 @@ export class BackingResources {
         (r) =>
           r.kind === 'ram-user' &&
           r.accessKeys.some(
-            (k) => k.accessKeyId === credential.AccessKeyId && k.accessKeySecret === credential.AccessKeySecret,
+            (k) =>
+              k.accessKeyId === credential.AccessKeyId && k.accessKeySecret === credential.AccessKeySecret,
           ),
       );
     }
