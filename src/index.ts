@@ -16,6 +16,7 @@ export {
   readScenarioFile,
   runScenario,
   type Scenario,
+  type ScenarioCaller,
   type ScenarioResult,
 } from './fixtures/scenario.js';
 export { applySeed, exportSeed, parseSeed, readSeedFile, type Seed } from './fixtures/seed.js';

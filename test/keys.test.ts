@@ -236,11 +236,30 @@ describe('keys', () => {
         KeyId: keyId,
         Tags: JSON.stringify([{ TagKey: 'aliyun:x', TagValue: '1' }]),
       }),
-    ).toBe('InvalidParameter.TagKey');
+    ).toBe('InvalidParameter'); // TagResource documents only InvalidParameter
     expect(
       await kms.fails('TagResource', {
         KeyId: keyId,
         Tags: JSON.stringify([{ TagKey: 'x', TagValue: 'v'.repeat(129) }]),
+      }),
+    ).toBe('InvalidParameter');
+    // TagResources documents the refined codes.
+    expect(
+      await kms.fails('TagResources', {
+        RegionId: 'cn-hangzhou',
+        ResourceType: 'key',
+        'ResourceId.1': keyId,
+        'Tag.1.Key': 'aliyun:x',
+        'Tag.1.Value': '1',
+      }),
+    ).toBe('InvalidParameter.TagKey');
+    expect(
+      await kms.fails('TagResources', {
+        RegionId: 'cn-hangzhou',
+        ResourceType: 'key',
+        'ResourceId.1': keyId,
+        'Tag.1.Key': 'x',
+        'Tag.1.Value': 'v'.repeat(129),
       }),
     ).toBe('InvalidParameter.TagValue');
     expect(
@@ -248,7 +267,7 @@ describe('keys', () => {
         KeyId: keyId,
         Tags: JSON.stringify([{ TagKey: 'bad#key', TagValue: '1' }]),
       }),
-    ).toBe('InvalidParameter.TagKey');
+    ).toBe('InvalidParameter');
     const many = Array.from({ length: 19 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' }));
     expect(await kms.fails('TagResource', { KeyId: keyId, Tags: JSON.stringify(many) })).toBe(
       'InvalidParameter',

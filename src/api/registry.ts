@@ -57,5 +57,22 @@ export async function invoke(
   if (!handler) {
     throw new KmsError('UnsupportedOperation', `The emulator does not implement ${spec.name} yet.`);
   }
-  return handler(params, ctx);
+  try {
+    return await handler(params, ctx);
+  } catch (error) {
+    throw asDocumented(spec, error);
+  }
+}
+
+/**
+ * A domain rule may raise a refined code (InvalidParameter.TagKey) that one operation documents
+ * (TagResources) and another does not (TagResource, which documents only InvalidParameter). Each
+ * operation answers the code its own documentation names: the refined one when documented, else
+ * its documented family.
+ */
+function asDocumented(spec: OperationSpec, error: unknown): unknown {
+  if (!(error instanceof KmsError) || spec.errors.size === 0 || spec.errors.has(error.code)) return error;
+  const family = error.code.split('.')[0] as string;
+  if (family === error.code || !spec.errors.has(family)) return error;
+  return new KmsError(family, error.message, { status: error.status, headers: error.headers });
 }

@@ -10,12 +10,23 @@ export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-/** "48h", "7d", "90m", "30s", or a number of seconds. Returns milliseconds, or undefined when unreadable. */
+/**
+ * "48h", "7d", "90m", "30s", a sum such as "1h 30m" or "4h 3m 8s", or a number of seconds.
+ * Returns milliseconds, or undefined when unreadable.
+ */
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value * SECOND;
   if (typeof value !== 'string' || value.trim() === '') return undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * SECOND;
-  const parsed = ms(text as ms.StringValue);
-  return typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= 0 ? parsed : undefined;
+  const whole = ms(text as ms.StringValue);
+  if (typeof whole === 'number' && Number.isFinite(whole)) return whole >= 0 ? whole : undefined;
+  let total = 0;
+  for (const part of text.split(/\s+/)) {
+    if (!/^\d/.test(part)) return undefined;
+    const parsed = ms(part as ms.StringValue);
+    if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) return undefined;
+    total += parsed;
+  }
+  return total;
 }
