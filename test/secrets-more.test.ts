@@ -56,7 +56,11 @@ describe('BatchGetSecretValue', () => {
     const emulator = await start();
     const kms = kmsClient(emulator);
     await kms.call('CreateSecret', { SecretName: 'batch/a', SecretData: 'alpha-one-plain', VersionId: 'v1' });
-    await kms.call('PutSecretValue', { SecretName: 'batch/a', SecretData: 'alpha-two-plain', VersionId: 'v2' });
+    await kms.call('PutSecretValue', {
+      SecretName: 'batch/a',
+      SecretData: 'alpha-two-plain',
+      VersionId: 'v2',
+    });
     await kms.call('CreateSecret', { SecretName: 'batch/b', SecretData: 'beta-one-plain', VersionId: 'v1' });
     await kms.call('DeleteSecret', { SecretName: 'batch/b' });
     const res = await kms.call('BatchGetSecretValue', {
