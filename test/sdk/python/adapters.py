@@ -65,6 +65,7 @@ class TeaKms:
 
     name = "py alibabacloud_kms20160120 (V3)"
     signature_algorithm = None
+    has_batch_get_secret_value = True  # the V1 request classes have no BatchGetSecretValueRequest
     wrong_secret_codes = ("SignatureDoesNotMatch",)
 
     def __init__(self, access_key_id=ACCESS_KEY_ID, access_key_secret=ACCESS_KEY_SECRET):

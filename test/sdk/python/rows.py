@@ -203,6 +203,20 @@ def row_secrets(api):
     check("ACSCurrent" in versions["v2"], "ListSecretVersionIds: v2 stages %r lack ACSCurrent" % versions["v2"])
     check("ACSPrevious" in versions["v1"], "ListSecretVersionIds: v1 stages %r lack ACSPrevious" % versions["v1"])
 
+    batch_note = ""
+    if getattr(api, "has_batch_get_secret_value", False):
+        # BatchGetSecretValue exists in the Tea SDK only: values and per-secret errors in one call.
+        missing = unique("conformance/missing")
+        batch = api.call(
+            "BatchGetSecretValue",
+            SecretsList=[{"SecretName": name}, {"SecretName": name, "VersionStage": "ACSPrevious"}, {"SecretName": missing}],
+        )
+        got = [(field(v, "VersionId"), field(v, "SecretData")) for v in batch.get("SecretValues") or []]
+        equal(got, [("v2", v2), ("v1", v1)], "BatchGetSecretValue SecretValues")
+        errors = [(e.get("SecretName"), e.get("Code"), e.get("HttpStatus")) for e in batch.get("Errors") or []]
+        equal(errors, [(missing, "Forbidden.ResourceNotFound", 404)], "BatchGetSecretValue Errors")
+        batch_note = "; BatchGetSecretValue with a per-secret error"
+
     deleted = api.call("DeleteSecret", SecretName=name, RecoveryWindowInDays="7")
     planned = field(deleted, "PlannedDeleteTime")
     check(ISO_SECONDS.match(planned or ""), "PlannedDeleteTime %r is not ISO-8601 UTC without ms" % planned)
@@ -210,7 +224,7 @@ def row_secrets(api):
     equal(field(restored, "SecretName"), name, "RestoreSecret SecretName")
     g3 = get_secret(api, name)
     equal(field(g3, "SecretData"), v2, "GetSecretValue after RestoreSecret")
-    return "v1 -> v2 (ACSCurrent), v1 ACSPrevious; deleted with a 7-day window and restored"
+    return "v1 -> v2 (ACSCurrent), v1 ACSPrevious; deleted with a 7-day window and restored" + batch_note
 
 
 def create_rds_fixture(api, suffix):
