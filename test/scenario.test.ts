@@ -64,6 +64,30 @@ steps:
     );
     expect(good.status).toBe(0);
     expect(good.stdout).toContain('replay: 11 passed, 0 failed');
+    const managed = spawnSync(
+      process.execPath,
+      [cli, 'replay', join(root, 'fixtures/scenarios/ram-credentials-rotation.yaml')],
+      { encoding: 'utf8' },
+    );
+    expect(managed.status).toBe(0);
+    expect(managed.stdout).toContain('pass  10. after 48 h it is deleted from the RAM user');
+    const credential = join(dir, 'credential.yaml');
+    writeFileSync(
+      credential,
+      [
+        'seed:',
+        '  backingResources: { ramUsers: [{ userName: bot, accessKeys: [{ accessKeyId: LTAIbot, accessKeySecret: bot-secret }] }] }',
+        'steps:',
+        '  - expectCredential: { AccessKeyId: LTAIbot, AccessKeySecret: bot-secret, valid: false }',
+        '',
+      ].join('\n'),
+    );
+    const wrong = spawnSync(process.execPath, [cli, 'replay', credential], { encoding: 'utf8' });
+    expect(wrong.status).toBe(1);
+    expect(wrong.stdout).toContain(
+      'credential {"AccessKeyId":"LTAIbot","AccessKeySecret":"***"}: expected invalid, it is valid',
+    );
+    expect(wrong.stdout).not.toContain('bot-secret');
   });
 
   it('records a session made by a real client into a scenario that replays green', async () => {

@@ -287,3 +287,46 @@ secrets:
     );
   });
 });
+
+describe('a managed fixture through the command line', () => {
+  it('kms-emulator start --seed-file fixtures/seeds/ram-credentials.yaml serves the seeded RAM secret', async () => {
+    const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
+    const seedFile = resolve(import.meta.dirname, '..', 'fixtures', 'seeds', 'ram-credentials.yaml');
+    const child = spawn(process.execPath, [
+      cli,
+      'start',
+      '--port',
+      '0',
+      '--state',
+      ':memory:',
+      '--seed-file',
+      seedFile,
+    ]);
+    try {
+      let log = '';
+      const url = await new Promise<string>((r, reject) => {
+        child.stdout.on('data', (c: Buffer) => {
+          log += c.toString();
+          const m = /"url":"([^"]+)"/.exec(log);
+          if (m?.[1]) r(m[1]);
+        });
+        child.on('exit', () => reject(new Error(log)));
+      });
+      const kms = kmsClient({ url } as Emulator);
+      const value = await kms.call('GetSecretValue', { SecretName: 'acs/ram/user/ci-deployer' });
+      expect(JSON.parse(value.SecretData)).toMatchObject({ AccessKeyId: 'LTAI5tCiDeployerFixed01' });
+      expect(value.NextRotationDate).toBe('2030-01-31T00:00:00Z');
+      const check = await fetch(`${url}/_emulator/credentials/check`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          AccessKeyId: 'LTAI5tCiDeployerFixed01',
+          AccessKeySecret: 'CiDeployerFixedSecretValue0001',
+        }),
+      });
+      expect(((await check.json()) as Body).valid).toBe(true);
+    } finally {
+      child.kill();
+    }
+  });
+});
