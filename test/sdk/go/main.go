@@ -303,6 +303,24 @@ var rows = []struct {
 	}},
 }
 
+// classifyPanic turns a row's panic into its status and a one-line detail.
+func classifyPanic(p any) (string, string) {
+	var nb notBuilt
+	var sk skipped
+	err, _ := p.(error)
+	if err == nil {
+		err = fmt.Errorf("%v", p)
+	}
+	status := "fail"
+	switch {
+	case errors.As(err, &nb):
+		status = "not-built-yet"
+	case errors.As(err, &sk):
+		status = "skipped"
+	}
+	return status, strings.SplitN(err.Error(), "\n", 2)[0]
+}
+
 func main() {
 	clients := []client{
 		{name: "go alibaba-cloud-sdk-go (V1)", make: v1},
@@ -315,21 +333,7 @@ func main() {
 			func() {
 				defer func() {
 					if p := recover(); p != nil {
-						var nb notBuilt
-						var sk skipped
-						err, _ := p.(error)
-						if err == nil {
-							err = fmt.Errorf("%v", p)
-						}
-						switch {
-						case errors.As(err, &nb):
-							r.Status = "not-built-yet"
-						case errors.As(err, &sk):
-							r.Status = "skipped"
-						default:
-							r.Status = "fail"
-						}
-						r.Detail = strings.SplitN(err.Error(), "\n", 2)[0]
+						r.Status, r.Detail = classifyPanic(p)
 					}
 				}()
 				row.fn(c)
@@ -338,6 +342,7 @@ func main() {
 			results = append(results, r)
 		}
 	}
+	results = append(results, runSecretsManagerRows()...)
 	out, _ := json.MarshalIndent(results, "", "  ")
 	if path := os.Getenv("CONFORMANCE_OUT"); path != "" {
 		_ = os.WriteFile(path, out, 0o644)
