@@ -99,6 +99,8 @@ export class Emulator {
   private ticker: NodeJS.Timeout | undefined;
   url = '';
   httpsUrl: string | undefined;
+  /** The TLS listener's certificate (PEM), for clients that must be told to trust it. */
+  tlsCertificate: string | undefined;
 
   private constructor(options: EmulatorOptions) {
     this.options = {
@@ -231,6 +233,7 @@ export class Emulator {
     this.url = `http://${urlHost(this.options.host)}:${port}`;
     if (this.options.httpsPort !== undefined) {
       const tls = await this.tlsMaterial();
+      this.tlsCertificate = tls.cert;
       const https = createHttpsServer({ ...tls, maxHeaderSize: 256 * 1024 }, this.app);
       const httpsPort = await listenOn(https, this.options.httpsPort, this.options.host);
       this.servers.push(https);

@@ -75,14 +75,20 @@ describe('kms-emulator command', () => {
 });
 
 describe('HTTPS listener', () => {
-  it('serves the same API over TLS with a self-signed certificate', async () => {
+  it('serves the same API over TLS with a self-signed certificate that a client can be told to trust', async () => {
+    const plain = await startEmulator({});
+    expect((await fetch(`${plain.url}/_emulator/tls-certificate`)).status).toBe(404);
+    await plain.close();
     const emulator = await startEmulator({ httpsPort: 0 });
     try {
       expect(emulator.httpsUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const pem = await (await fetch(`${emulator.url}/_emulator/tls-certificate`)).text();
+      expect(pem).toMatch(/^-----BEGIN CERTIFICATE-----/);
       const body = await new Promise<string>((resolvePromise, reject) => {
+        // Verified against the downloaded certificate (rejectUnauthorized stays on).
         const req = httpsRequest(
           `${emulator.httpsUrl}/?${v1Query('DescribeRegions')}`,
-          { rejectUnauthorized: false },
+          { ca: pem },
           (res) => {
             let text = '';
             res.on('data', (c: Buffer) => {

@@ -17,6 +17,15 @@ export function controlRoutes(emulator: Emulator): Router {
   router.use(instanceRoutes(emulator));
   router.use(secretRoutes(emulator));
 
+  // The TLS listener's certificate, to add to a client's trust store (e.g. a Java keystore).
+  router.get('/tls-certificate', (_req, res) => {
+    if (!emulator.tlsCertificate) {
+      res.status(404).json({ Code: 'NotFound', Message: 'No TLS listener: start with --https-port.' });
+      return;
+    }
+    res.type('application/x-pem-file').send(emulator.tlsCertificate);
+  });
+
   router.get('/health', (_req, res) => {
     res.json({
       status: 'ok',

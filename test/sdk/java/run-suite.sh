@@ -6,4 +6,14 @@ command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1 || exit 3
 if [ ! -f target/classpath.txt ] || [ pom.xml -nt target/classpath.txt ] || [ -n "$(find src -newer target/classpath.txt -name '*.java' 2>/dev/null)" ]; then
   mvn -q -B compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
 fi
-exec java -cp "target/classes:$(cat target/classpath.txt)" conformance.Main
+# aliyun-java-sdk-core keeps one HTTP client per JVM, built with the first client's TLS settings, so
+# the Secrets Manager client's own "ignore certificates" does not apply once another client ran:
+# trust the emulator's certificate instead, as an application would.
+JAVA_OPTS=()
+if [ -n "${KMS_EMULATOR_URL:-}" ] && curl -sf "$KMS_EMULATOR_URL/_emulator/tls-certificate" -o target/emulator.pem; then
+  rm -f target/truststore.p12
+  keytool -importcert -noprompt -alias kms-emulator -file target/emulator.pem \
+    -keystore target/truststore.p12 -storetype PKCS12 -storepass changeit >/dev/null 2>&1
+  JAVA_OPTS=(-Djavax.net.ssl.trustStore=target/truststore.p12 -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12)
+fi
+exec java "${JAVA_OPTS[@]}" -cp "target/classes:$(cat target/classpath.txt)" conformance.Main
