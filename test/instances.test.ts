@@ -104,6 +104,16 @@ describe('KMS instances', () => {
       VSwitchIds: 'vsw-1',
       KMProvider: 'Aliyun',
     });
+    // A connected instance cannot be connected again.
+    expect(
+      await kms.fails('ConnectKmsInstance', {
+        KmsInstanceId: 'kst-net001',
+        VpcId: 'vpc-9',
+        ZoneIds: 'cn-hangzhou-k,cn-hangzhou-j',
+        VSwitchIds: 'vsw-9',
+        KMProvider: 'Aliyun',
+      }),
+    ).toBe('Forbidden.DKMSInstanceStateInvalid');
     const bind = JSON.stringify([
       { VpcId: 'vpc-2', RegionId: 'cn-hangzhou', VSwitchId: 'vsw-2', VpcOwnerId: '1' },
     ]);

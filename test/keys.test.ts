@@ -339,6 +339,7 @@ describe('bring your own key', () => {
         WrappingKeySpec: 'RSA_2048',
       }),
     ).toBe('Unsupported.Origin');
+    expect(await kms.fails('CreateKeyVersion', { KeyId: keyId })).toBe('Rejected.PendingImport');
     const params = await kms.call('GetParametersForImport', {
       KeyId: keyId,
       WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
@@ -381,6 +382,8 @@ describe('bring your own key', () => {
     });
     const meta = (await kms.call('DescribeKey', { KeyId: keyId })).KeyMetadata;
     expect(meta).toMatchObject({ KeyState: 'Enabled', Origin: 'EXTERNAL' });
+    // Keys with imported material have one version and no rotation.
+    expect(await kms.fails('CreateKeyVersion', { KeyId: keyId })).toBe('Rejected.UnsupportedOperation');
     expect(Date.parse(meta.MaterialExpireTime) / 1000).toBe(expireUnix);
     const blob = (await kms.call('Encrypt', { KeyId: keyId, Plaintext: 'byok' })).CiphertextBlob;
     await advance(emulator, '401d');
