@@ -6,10 +6,13 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	smsdk "github.com/aliyun/aliyun-secretsmanager-client-go/sdk"
+	"github.com/aliyun/aliyun-secretsmanager-client-go/sdk/logger"
 	"github.com/aliyun/aliyun-secretsmanager-client-go/sdk/models"
 	"github.com/aliyun/aliyun-secretsmanager-client-go/sdk/service"
 )
@@ -17,6 +20,19 @@ import (
 const smClientName = "go aliyun-secretsmanager-client-go"
 
 var httpsEndpoint = env("KMS_HTTPS_ENDPOINT", "")
+
+// quietLogger replaces the client's stdout logger: its errors surface as row details, and its
+// log lines would otherwise interleave with the suite's output.
+type quietLogger struct{}
+
+func (quietLogger) Flush()                {}
+func (quietLogger) Tracef(string, ...any) {}
+func (quietLogger) Infof(string, ...any)  {}
+func (quietLogger) Debugf(string, ...any) {}
+func (quietLogger) Warnf(string, ...any)  {}
+func (quietLogger) Errorf(string, ...any) {}
+
+var _ logger.Wrapper = quietLogger{}
 
 func cacheClient(ak, sk string) *smsdk.SecretManagerCacheClient {
 	if httpsEndpoint == "" {
@@ -27,7 +43,7 @@ func cacheClient(ak, sk string) *smsdk.SecretManagerCacheClient {
 			WithAccessKey(ak, sk).
 			AddRegionInfo(models.NewRegionInfoWithEndpoint("cn-hangzhou", httpsEndpoint)).
 			Build(),
-	).Build()
+	).WithLogger(quietLogger{}).Build()
 	check(err == nil, "building the cache client: %v", err)
 	return client
 }
@@ -38,16 +54,34 @@ func smRead(client *smsdk.SecretManagerCacheClient, name string) *models.SecretI
 	return info
 }
 
-func smExpectCode(client *smsdk.SecretManagerCacheClient, name string, codes ...string) string {
-	_, err := client.GetSecretInfo(name)
-	check(err != nil, "GetSecretInfo(%s) succeeded; expected %s", name, strings.Join(codes, " or "))
-	got := errorCode(err)
+// smExpectCode reads name, expects one of codes with the given HTTP status, and returns
+// "Code (HTTP n)" for the row's detail.
+func smExpectCode(client *smsdk.SecretManagerCacheClient, name string, status int, codes ...string) string {
+	info, err := client.GetSecretInfo(name)
+	want := strings.Join(codes, " or ")
+	check(err != nil, "GetSecretInfo(%s) succeeded (value %q); expected %s", name, secretValue(info), want)
+	var server *sdkerrors.ServerError
+	if !errors.As(err, &server) {
+		panic(fmt.Errorf("GetSecretInfo(%s): expected %s, got a client-side error: %v", name, want, err))
+	}
+	got := server.ErrorCode()
+	if got == "UnsupportedOperation" {
+		panic(notBuilt{"GetSecretValue not implemented yet"})
+	}
 	for _, code := range codes {
 		if got == code {
-			return got
+			check(server.HttpStatus() == status, "GetSecretInfo(%s): %s with HTTP %d, expected HTTP %d (RequestId %s)", name, got, server.HttpStatus(), status, server.RequestId())
+			return fmt.Sprintf("%s (HTTP %d)", got, status)
 		}
 	}
-	panic(fmt.Errorf("GetSecretInfo(%s): expected %s, got %q (%v)", name, strings.Join(codes, " or "), got, err))
+	panic(fmt.Errorf("GetSecretInfo(%s): expected %s, got %s HTTP %d (RequestId %s): %s", name, want, got, server.HttpStatus(), server.RequestId(), server.Message()))
+}
+
+func secretValue(info *models.SecretInfo) string {
+	if info == nil {
+		return ""
+	}
+	return info.SecretValue
 }
 
 var smRows = []struct {
@@ -57,13 +91,13 @@ var smRows = []struct {
 	{"errors", func() string {
 		good := cacheClient(accessKey, secretKey)
 		defer good.Close()
-		notes := []string{"unknown secret: " + smExpectCode(good, unique("go-sm-missing"), "Forbidden.ResourceNotFound")}
+		notes := []string{"unknown secret: " + smExpectCode(good, unique("go-sm-missing"), 404, "Forbidden.ResourceNotFound")}
 		wrong := cacheClient(accessKey, secretKey+"-wrong")
 		defer wrong.Close()
-		notes = append(notes, "wrong secret: "+smExpectCode(wrong, "go-sm-any", "SignatureDoesNotMatch", "InvalidAccessKeySecret"))
+		notes = append(notes, "wrong secret: "+smExpectCode(wrong, "go-sm-any", 400, "SignatureDoesNotMatch", "InvalidAccessKeySecret"))
 		unknown := cacheClient("LTAIUnknownGoSmKey", secretKey)
 		defer unknown.Close()
-		notes = append(notes, "unknown AK: "+smExpectCode(unknown, "go-sm-any", "InvalidAccessKeyId.NotFound"))
+		notes = append(notes, "unknown AK: "+smExpectCode(unknown, "go-sm-any", 404, "InvalidAccessKeyId.NotFound"))
 		return strings.Join(notes, "; ") + " (over HTTPS)"
 	}},
 	{"secrets", func() string {
@@ -74,6 +108,7 @@ var smRows = []struct {
 		defer client.Close()
 		info := smRead(client, name)
 		check(info.SecretValue == value, "SecretValue %q", info.SecretValue)
+		check(info.SecretName == name, "SecretName %q", info.SecretName)
 		check(info.VersionId == "v1", "VersionId %q", info.VersionId)
 		check(info.SecretType == "Generic", "SecretType %q", info.SecretType)
 		check(info.SecretDataType == "text", "SecretDataType %q", info.SecretDataType)
@@ -97,7 +132,11 @@ var smRows = []struct {
 		defer client.Close()
 		first := smRead(client, name)
 		check(first.SecretType == "Rds", "SecretType %q", first.SecretType)
-		check(strings.HasPrefix(first.ExtendedConfig, "{"), "ExtendedConfig is not a JSON string: %q", first.ExtendedConfig)
+		initial := map[string]any{}
+		check(json.Unmarshal([]byte(first.SecretValue), &initial) == nil && initial["AccountPassword"] == "Initial#1", "first read: %q", first.SecretValue)
+		extended := map[string]any{}
+		check(json.Unmarshal([]byte(first.ExtendedConfig), &extended) == nil, "ExtendedConfig is not a JSON string: %q", first.ExtendedConfig)
+		check(extended["DBInstanceId"] == db, "ExtendedConfig.DBInstanceId %v", extended["DBInstanceId"])
 		run(call, "RotateSecret", map[string]string{"SecretName": name, "VersionId": "r2"})
 		control("POST", "clock", map[string]string{"advance": "1m"})
 		cached := smRead(client, name)
@@ -106,10 +145,12 @@ var smRows = []struct {
 		check(err == nil && ok, "RefreshNow: %v %v", ok, err)
 		fresh := smRead(client, name)
 		check(fresh.VersionId == "r2", "after RefreshNow: version %q", fresh.VersionId)
-		value := map[string]string{}
+		value := map[string]any{}
 		_ = json.Unmarshal([]byte(fresh.SecretValue), &value)
-		check(value["AccountPassword"] != "" && value["AccountPassword"] != "Initial#1", "the password did not change: %q", fresh.SecretValue)
-		_, valid := control("POST", "credentials/check", map[string]string{"DBInstanceId": db, "AccountName": "app", "AccountPassword": value["AccountPassword"]})
+		password := str(value["AccountPassword"])
+		check(password != "" && password != "Initial#1", "the password did not change: %q", fresh.SecretValue)
+		check(str(run(call, "GetSecretValue", map[string]string{"SecretName": name})["SecretData"]) == fresh.SecretValue, "the refreshed value differs from GetSecretValue's")
+		_, valid := control("POST", "credentials/check", map[string]string{"DBInstanceId": db, "AccountName": "app", "AccountPassword": password})
 		check(valid["valid"] == true, "the database does not accept the refreshed password")
 		return fmt.Sprintf("cache served %s until RefreshNow, then r2 (accepted by the database)", first.VersionId)
 	}},
