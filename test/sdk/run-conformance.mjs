@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SDK_DIR = path.join(ROOT, 'test', 'sdk');
-const ECOSYSTEMS = ['node', 'python', 'java', 'go'];
+const ECOSYSTEMS = ['node', 'python', 'java', 'go', 'cli'];
 const ROWS = [
   'service',
   'errors',
