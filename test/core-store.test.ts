@@ -8,6 +8,43 @@ import { StateFileError, Store } from '../src/store/store.js';
 const dir = () => mkdtempSync(join(tmpdir(), 'kms-store-'));
 
 describe('Store', () => {
+  it('a transaction that throws leaves no write behind, in memory or in the journal', async () => {
+    const file = join(dir(), 'state.json');
+    const store = new Store({ file });
+    await store.open();
+    const things = store.table<{ n: number }>('things');
+    things.put('p', 'a', { n: 1 });
+    expect(() =>
+      store.transaction(() => {
+        things.put('p', 'a', { n: 2 });
+        things.put('p', 'b', { n: 3 });
+        things.delete('p', 'a');
+        throw new Error('handler failed');
+      }),
+    ).toThrow('handler failed');
+    expect(things.get('p', 'a')).toEqual({ n: 1 });
+    expect(things.get('p', 'b')).toBeUndefined();
+    const kept = Object.assign(new Error('recorded failure'), { keepChanges: true });
+    expect(() =>
+      store.transaction(() => {
+        things.put('p', 'c', { n: 4 });
+        throw kept;
+      }),
+    ).toThrow('recorded failure');
+    await store.commit();
+    const again = new Store({ file });
+    await again.open();
+    const reloaded = again.table<{ n: number }>('things');
+    expect(
+      reloaded
+        .list('p')
+        .map((t) => t.n)
+        .sort(),
+    ).toEqual([1, 4]);
+    await again.close();
+    await store.close();
+  });
+
   it('reloads everything after a restart, from snapshot and journal', async () => {
     const file = join(dir(), 'state.json');
     const first = new Store({ file, compactEvery: 3 });

@@ -17,10 +17,7 @@ export interface OperationContext {
   world: World;
 }
 
-export type Handler = (
-  params: Params,
-  ctx: OperationContext,
-) => Record<string, unknown> | Promise<Record<string, unknown>>;
+export type Handler = (params: Params, ctx: OperationContext) => Record<string, unknown>;
 
 const handlers = new Map<string, Handler>();
 
@@ -58,7 +55,8 @@ export async function invoke(
     throw new KmsError('UnsupportedOperation', `The emulator does not implement ${spec.name} yet.`);
   }
   try {
-    return await handler(params, ctx);
+    // One request, one unit of work: a handler that fails leaves no partial writes behind.
+    return ctx.world.store.transaction(() => handler(params, ctx));
   } catch (error) {
     throw asDocumented(spec, error);
   }

@@ -42,7 +42,14 @@ function tagsView(world: World, scope: Scope, secret: SecretRecord) {
 }
 
 function dataType(params: Params): 'text' | 'binary' {
-  return params.optString('SecretDataType') === 'binary' ? 'binary' : 'text';
+  const value = params.optString('SecretDataType') || 'text';
+  if (value !== 'text' && value !== 'binary') {
+    throw new KmsError(
+      'InvalidParameter',
+      'The specified parameter "SecretDataType" is not valid: text or binary.',
+    );
+  }
+  return value;
 }
 
 function stringList(params: Params, name: string): string[] | undefined {
@@ -137,6 +144,10 @@ defineOperations({
       policy: params.optString('Policy'),
     };
     const interval = params.optString('RotationInterval');
+    // The spec: for Rds, RAMCredentials and ECS secrets SecretDataType can only be text.
+    if (type !== 'Generic' && dataType(params) === 'binary') {
+      throw new KmsError('InvalidParameter', `SecretDataType must be text for a ${type} secret.`);
+    }
     const secret =
       type === 'Generic'
         ? world.secrets.create(scope, {

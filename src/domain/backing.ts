@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { KmsError } from '../protocol/errors.js';
 import type { Table } from '../store/store.js';
 import { partitionOf, type Scope, type World } from './world.js';
@@ -30,15 +31,85 @@ export interface EcsInstance {
 
 type Resource = Database | RamUser | EcsInstance;
 
+const SEALED = 'sealed:v1:';
+
 export class BackingResources {
   private readonly table: Table<Resource>;
 
-  constructor(private readonly world: World) {
+  /**
+   * `wrappingKey` seals the simulated credentials (database passwords, AccessKeySecrets, ECS
+   * passwords) at rest, so the state file never holds a secret value in plaintext.
+   */
+  constructor(
+    private readonly world: World,
+    private readonly wrappingKey: Buffer,
+  ) {
     this.table = world.store.table<Resource>('backing');
   }
 
+  /**
+   * AES-256-GCM with a synthetic IV (an HMAC of the record and the value), so sealing draws nothing
+   * from the injected random source and seeded runs stay identical.
+   */
+  private seal(context: string, plaintext: string): string {
+    if (plaintext.startsWith(SEALED)) return plaintext;
+    const iv = createHmac('sha256', this.wrappingKey)
+      .update(`${context}\n${plaintext}`)
+      .digest()
+      .subarray(0, 12);
+    const cipher = createCipheriv('aes-256-gcm', this.wrappingKey, iv);
+    cipher.setAAD(Buffer.from(context));
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return SEALED + Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64');
+  }
+
+  /** Opens a sealed value; a value from a state file written before sealing is returned as is. */
+  private unseal(context: string, stored: string): string {
+    if (!stored.startsWith(SEALED)) return stored;
+    const data = Buffer.from(stored.slice(SEALED.length), 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', this.wrappingKey, data.subarray(0, 12));
+    decipher.setAAD(Buffer.from(context));
+    decipher.setAuthTag(data.subarray(12, 28));
+    return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8');
+  }
+
+  /** The stored form of a resource (credentials sealed), or its in-memory form (opened). */
+  private transform(resource: Resource, f: (context: string, value: string) => string): Resource {
+    const base = `${resource.kind}:${resource.id}`;
+    if (resource.kind === 'database') {
+      return {
+        ...resource,
+        accounts: Object.fromEntries(
+          Object.entries(resource.accounts).map(([name, pw]) => [name, f(`${base}:${name}`, pw)]),
+        ),
+      };
+    }
+    if (resource.kind === 'ram-user') {
+      return {
+        ...resource,
+        accessKeys: resource.accessKeys.map((k) => ({
+          ...k,
+          accessKeySecret: f(`${base}:${k.accessKeyId}`, k.accessKeySecret),
+        })),
+      };
+    }
+    return {
+      ...resource,
+      users: Object.fromEntries(
+        Object.entries(resource.users).map(([name, c]) => [
+          name,
+          c.password === undefined ? c : { ...c, password: f(`${base}:${name}`, c.password) },
+        ]),
+      ),
+    };
+  }
+
   private put(scope: Scope, resource: Resource): void {
-    this.table.put(partitionOf(scope), `${resource.kind}:${resource.id}`, resource);
+    this.table.put(
+      partitionOf(scope),
+      `${resource.kind}:${resource.id}`,
+      this.transform(resource, (c, v) => this.seal(c, v)),
+    );
   }
 
   private find<K extends Resource['kind']>(
@@ -46,11 +117,12 @@ export class BackingResources {
     kind: K,
     id: string,
   ): Extract<Resource, { kind: K }> | undefined {
-    return this.table.get(partitionOf(scope), `${kind}:${id}`) as Extract<Resource, { kind: K }> | undefined;
+    const stored = this.table.get(partitionOf(scope), `${kind}:${id}`);
+    return stored && (this.transform(stored, (c, v) => this.unseal(c, v)) as Extract<Resource, { kind: K }>);
   }
 
   list(scope: Scope): Resource[] {
-    return this.table.list(partitionOf(scope));
+    return this.table.list(partitionOf(scope)).map((r) => this.transform(r, (c, v) => this.unseal(c, v)));
   }
 
   upsertDatabase(

@@ -69,7 +69,6 @@ function parseJson(text: string, what: string): Record<string, unknown> {
 }
 
 export class ManagedSecrets {
-  private readonly rotations = new Map<string, number[]>();
   /** Durations of the simulated rotation steps; changed by the emulator's options or a seed. */
   timing: RotationTiming = { ...DEFAULT_ROTATION_TIMING };
 
@@ -84,10 +83,20 @@ export class ManagedSecrets {
       if (secret?.automaticRotation !== 'Enabled') return 'automatic rotation no longer enabled';
       try {
         const versionId = this.world.ids.uuid();
-        this.rotate(scope, secret, versionId, true);
+        this.world.store.transaction(() => this.rotate(scope, secret, versionId, true));
         return `secret ${secret.name} rotation started (version ${versionId})`;
       } catch (error) {
-        return `secret ${secret.name} rotation not started: ${(error as Error).message}`;
+        const message = (error as Error).message;
+        const after = this.secrets.find(scope, secret.name);
+        if (after?.automaticRotation === 'Enabled') {
+          // Not a lost resource (that makes the secret Invalid): try again when the rotation under
+          // way has finished, or else at the next interval.
+          const retry = after.rotating ? after.rotating.until + SECOND : undefined;
+          this.scheduleNext(scope, after, true, retry);
+          this.secrets.save(after);
+          return `secret ${secret.name} rotation not started: ${message}; next attempt ${new Date(after.nextRotationDate ?? 0).toISOString()}`;
+        }
+        return `secret ${secret.name} rotation not started: ${message}; automatic rotation is now ${after?.automaticRotation}`;
       }
     });
     world.scheduler.register(FINISH_JOB, (job) => {
@@ -106,6 +115,13 @@ export class ManagedSecrets {
         'The input parameter "ExtendedConfig" is required for managed secrets.',
       );
     if (JSON.stringify(config).length > 1024) throw bad('ExtendedConfig must not exceed 1,024 characters.');
+    if (config.CustomData !== undefined) {
+      const custom = config.CustomData;
+      if (!custom || typeof custom !== 'object' || Array.isArray(custom))
+        throw bad('ExtendedConfig.CustomData must be a JSON object of key-value pairs.');
+      if (Object.keys(custom).length > 10)
+        throw bad('ExtendedConfig.CustomData holds at most 10 key-value pairs.');
+    }
     const data = parseJson(input.secretData, 'SecretData');
     const subType = String(config.SecretSubType ?? '');
     if (DB_TYPES.includes(input.type)) {
@@ -150,11 +166,23 @@ export class ManagedSecrets {
         AccessKeyId?: string;
         AccessKeySecret?: string;
       }[];
+      // The spec: "specify all AccessKeys of the RAM user". Each listed pair must be the user's,
+      // and every key the user has must be listed; the last one listed becomes the value.
+      for (const listed of keys) {
+        const owned = user.accessKeys.find((k) => k.accessKeyId === listed.AccessKeyId);
+        if (!owned || owned.accessKeySecret !== listed.AccessKeySecret) {
+          throw bad(
+            `SecretData.AccessKeys: ${String(listed.AccessKeyId)} is not an AccessKey of RAM user ${userName}, or its secret is wrong.`,
+          );
+        }
+      }
+      const unlisted = user.accessKeys.filter((k) => !keys.some((l) => l.AccessKeyId === k.accessKeyId));
+      if (keys.length === 0 || unlisted.length > 0) {
+        throw bad(`SecretData.AccessKeys must list all AccessKeys of RAM user ${userName}.`);
+      }
       const current = keys[keys.length - 1];
       const known = user.accessKeys.find((k) => k.accessKeyId === current?.AccessKeyId);
-      if (!current || !known || known.accessKeySecret !== current.AccessKeySecret) {
-        throw bad(`SecretData.AccessKeys must hold the AccessKeys of RAM user ${userName}.`);
-      }
+      if (!known) throw bad(`SecretData.AccessKeys must list all AccessKeys of RAM user ${userName}.`);
       const name = input.name === '$Auto' ? `acs/ram/user/${userName}` : input.name;
       return {
         name,
@@ -187,14 +215,8 @@ export class ManagedSecrets {
               PublicKey: String(data.PublicKey ?? ''),
               PrivateKey: String(data.PrivateKey ?? ''),
             };
-      this.backing.setEcsCredential(
-        scope,
-        instanceId,
-        userName,
-        subType === 'Password'
-          ? { password: String(data.Password ?? '') }
-          : { publicKey: String(data.PublicKey ?? '') },
-      );
+      // The instance is not changed: seed 001 warns that a wrong value cannot log on to the
+      // instance until the secret's first rotation sets a credential KMS made.
       return { name: input.name, extendedConfig: { ...config }, values: [JSON.stringify(value)] };
     }
     throw bad(`SecretType ${input.type} is not a managed type.`);
@@ -251,7 +273,7 @@ export class ManagedSecrets {
     const existing = secret.versions.find((v) => v.versionId === versionId);
     if (existing) return existing.versionId;
     if (secret.rotating) throw beingRotated();
-    this.countRotation(scope, automatic);
+    if (!automatic) this.checkRotationLimit(scope);
     const current = secret.versions.find((v) => v.stages.includes('ACSCurrent'));
     if (!current) throw new KmsError('Forbidden.ResourceNotFound', 'The secret has no ACSCurrent version.');
     const value = JSON.parse(this.secrets.open(scope, secret, current)) as Record<string, string>;
@@ -324,12 +346,24 @@ export class ManagedSecrets {
         this.scheduleFinish(scope, secret);
       }
     } catch (error) {
-      if (automatic && (error as KmsError).code === 'Forbidden.ResourceNotFound') {
-        secret.automaticRotation = 'Invalid';
-        this.secrets.save(secret);
+      if (
+        error instanceof KmsError &&
+        error.code === 'Forbidden.ResourceNotFound' &&
+        secret.automaticRotation === 'Enabled'
+      ) {
+        // The backing resource is gone: KMS can no longer rotate this secret. The previous
+        // credential stays ACSCurrent (nothing was changed before the resource was found missing)
+        // and that state change stands even though the call fails.
+        const fresh = this.secrets.get(scope, secret.name);
+        fresh.automaticRotation = 'Invalid';
+        fresh.nextRotationDate = undefined;
+        this.world.scheduler.cancel(`${ROTATE_JOB}:${partitionOf(scope)}/${secret.name}`);
+        this.secrets.save(fresh);
+        error.keepChanges = true;
       }
       throw error;
     }
+    if (!automatic) this.countRotation(scope);
     secret.lastRotationDate = now;
     this.scheduleNext(scope, secret);
     this.secrets.save(secret);
@@ -425,10 +459,10 @@ export class ManagedSecrets {
     this.secrets.save(secret);
   }
 
-  private scheduleNext(scope: Scope, secret: SecretRecord, fromNow = false): void {
+  private scheduleNext(scope: Scope, secret: SecretRecord, fromNow = false, at?: number): void {
     if (secret.automaticRotation !== 'Enabled' || !secret.rotationIntervalSeconds) return;
     const base = fromNow ? this.world.now() : (secret.lastRotationDate ?? this.world.now());
-    secret.nextRotationDate = base + secret.rotationIntervalSeconds * 1000;
+    secret.nextRotationDate = at ?? base + secret.rotationIntervalSeconds * 1000;
     this.world.scheduler.schedule(
       `${ROTATE_JOB}:${partitionOf(scope)}/${secret.name}`,
       ROTATE_JOB,
@@ -441,19 +475,29 @@ export class ManagedSecrets {
     );
   }
 
-  /** At most 50 RotateSecret calls per hour per account (automatic rotations are not counted). */
-  private countRotation(scope: Scope, automatic: boolean): void {
-    if (automatic) return;
-    const now = this.world.now();
-    const recent = (this.rotations.get(scope.accountId) ?? []).filter((t) => t > now - HOUR);
-    if (recent.length >= MAX_ROTATIONS_PER_HOUR) {
+  /**
+   * At most 50 RotateSecret calls per hour per account (automatic rotations are not counted). The
+   * rotations started are kept in the store, so the window survives a restart.
+   */
+  private checkRotationLimit(scope: Scope): void {
+    if (this.recentRotations(scope).length >= MAX_ROTATIONS_PER_HOUR) {
       throw new KmsError(
         'Rejected.LimitExceeded',
         'At most 50 RotateSecret calls an hour are allowed for an account.',
       );
     }
-    recent.push(now);
-    this.rotations.set(scope.accountId, recent);
+  }
+
+  private recentRotations(scope: Scope): number[] {
+    const now = this.world.now();
+    const record = this.world.store.table<number[]>('rotation-calls').get('accounts', scope.accountId);
+    return (record ?? []).filter((t) => t > now - HOUR);
+  }
+
+  private countRotation(scope: Scope): void {
+    const recent = this.recentRotations(scope);
+    recent.push(this.world.now());
+    this.world.store.table<number[]>('rotation-calls').put('accounts', scope.accountId, recent);
   }
 
   private password(length: number): string {

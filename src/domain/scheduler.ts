@@ -39,6 +39,8 @@ export class Scheduler {
   ) {
     this.jobs = store.table<Job>('jobs');
     this.reload();
+    // A failed request's scheduled jobs are undone with its other writes.
+    store.onRollback('scheduler', () => this.reload());
   }
 
   /** Rebuilds the in-memory queue from the store (after load or reset). */

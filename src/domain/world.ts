@@ -55,7 +55,7 @@ export class World {
     this.keyImport = new KeyImport(this, wrappingKey);
     this.tags.registerResourceType('key', (scope, id) => this.keys.resolve(scope, id).keyId);
     this.secrets = new SecretService(this);
-    this.backing = new BackingResources(this);
+    this.backing = new BackingResources(this, wrappingKey);
     this.managed = new ManagedSecrets(this, this.secrets, this.backing);
   }
 

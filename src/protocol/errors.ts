@@ -6,6 +6,8 @@
 export class KmsError extends Error {
   readonly status: number;
   readonly headers: Record<string, string>;
+  /** The writes made before this error stand (see Store.transaction); normally they are undone. */
+  keepChanges = false;
 
   constructor(
     readonly code: string,

@@ -56,6 +56,9 @@ export class Store {
   private chain: Promise<void> = Promise.resolve();
   private readonly compactEvery: number;
   private readonly fsync: boolean;
+  /** Undo entries of the transaction under way (previous values, newest last). */
+  private undo: JournalEntry[] | undefined;
+  private readonly rollbackListeners = new Map<string, () => void>();
 
   constructor(private readonly options: StoreOptions = {}) {
     this.compactEvery = options.compactEvery ?? 5000;
@@ -129,6 +132,13 @@ export class Store {
   }
 
   private record(entry: JournalEntry): void {
+    if (this.undo)
+      this.undo.push({
+        t: entry.t,
+        p: entry.p,
+        id: entry.id,
+        v: this.data.tables[entry.t]?.[entry.p]?.[entry.id],
+      });
     this.apply(entry);
     if (this.db) this.pending.push(JSON.stringify(entry));
   }
@@ -152,6 +162,39 @@ export class Store {
           ? Object.values(tableData()).reduce((n, p) => n + Object.keys(p).length, 0)
           : Object.keys(tableData()[partition] ?? {}).length,
     };
+  }
+
+  /**
+   * Runs `fn` as one unit: if it throws, every write it made is undone (in memory and in the
+   * journal not yet flushed), so a request that fails changes nothing. An error that carries
+   * `keepChanges: true` keeps them (a failure the service records, such as a rotation marked
+   * Invalid). Synchronous on purpose: no other request's writes can interleave.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.undo) return fn();
+    const undo: JournalEntry[] = [];
+    const mark = this.pending.length;
+    this.undo = undo;
+    try {
+      return fn();
+    } catch (error) {
+      if ((error as { keepChanges?: boolean } | undefined)?.keepChanges !== true) {
+        for (const entry of undo.reverse()) this.apply(entry);
+        this.pending.length = mark;
+        for (const listener of this.rollbackListeners.values()) listener();
+      }
+      throw error;
+    } finally {
+      this.undo = undefined;
+    }
+  }
+
+  /**
+   * Called after a transaction was undone, so that views kept beside the store can rebuild. One
+   * listener per name: a newer one (the next world's scheduler, after a reset) replaces the older.
+   */
+  onRollback(name: string, listener: () => void): void {
+    this.rollbackListeners.set(name, listener);
   }
 
   /** Resolves once every write made so far is on disk. Concurrent callers share one append (group commit). */
