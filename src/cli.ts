@@ -105,7 +105,10 @@ program
           ...(opts.ramRollover !== undefined ? { ramRolloverMs: Number(opts.ramRollover) } : {}),
         },
       });
-      if (opts.seedFile) await applySeed(emulator, readSeedFile(String(opts.seedFile)));
+      if (opts.seedFile) {
+        const seedFile = String(opts.seedFile);
+        await applySeed(emulator, readSeedFile(seedFile), seedFile);
+      }
       if (opts.record) emulator.observers.add(new ScenarioRecorder(String(opts.record)));
       await emulator.listen();
       emulator.logger.info(
@@ -149,8 +152,9 @@ program
         console.log(formatResult({ ...result, name: result.name === 'scenario' ? file : result.name }));
         failed ||= !result.ok;
       } catch (error) {
-        if (!(error instanceof ScenarioError || error instanceof SeedError)) throw error;
-        console.error(`kms-emulator: ${error.message}`);
+        // A broken file fails that file only; the others still run.
+        const known = error instanceof ScenarioError || error instanceof SeedError;
+        console.error(`kms-emulator: ${known ? '' : `${file}: `}${(error as Error).message}`);
         failed = true;
       }
     }

@@ -201,6 +201,29 @@ export class Emulator {
     this.world.managed.timing = { ...this.rotationTiming };
   }
 
+  /**
+   * Everything a seed changes outside the store (the world object, random seed, rotation timing,
+   * clock); the returned function puts it back when loading the seed fails.
+   */
+  captureRuntime(): () => void {
+    const world = this.world;
+    const randomSeed = this.options.randomSeed;
+    const generation = this.generation;
+    const timing = { ...this.rotationTiming };
+    const managedTiming = { ...world.managed.timing };
+    const clock = this.clock.state();
+    return () => {
+      this.world = world;
+      this.options.randomSeed = randomSeed;
+      this.generation = generation;
+      this.rotationTiming = timing;
+      world.managed.timing = managedTiming;
+      this.clock.restore(clock);
+      this.store.onRollback('scheduler', () => world.scheduler.reload());
+      world.scheduler.reload();
+    };
+  }
+
   /** Switches to a seeded random source (a seed file's `randomSeed`). */
   useRandomSeed(seed: string): void {
     if (this.options.randomSeed === seed) return;

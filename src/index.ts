@@ -17,9 +17,10 @@ export {
   runScenario,
   type Scenario,
   type ScenarioCaller,
+  ScenarioError,
   type ScenarioResult,
 } from './fixtures/scenario.js';
-export { applySeed, exportSeed, parseSeed, readSeedFile, type Seed } from './fixtures/seed.js';
+export { applySeed, exportSeed, parseSeed, readSeedFile, type Seed, SeedError } from './fixtures/seed.js';
 export {
   DEFAULT_ACCESS_KEY_ID,
   DEFAULT_ACCESS_KEY_SECRET,

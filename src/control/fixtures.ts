@@ -17,17 +17,16 @@ export function fixtureRoutes(emulator: Emulator): Router {
       limit: '10mb',
     }),
     handle(async (req) => {
-      let seed: Seed;
       try {
-        seed =
+        const seed: Seed =
           typeof req.body === 'string'
             ? parseSeed(req.body, 'seed')
             : parseSeed(JSON.stringify(req.body ?? {}), 'seed');
+        return await applySeed(emulator, seed, 'seed');
       } catch (error) {
         if (error instanceof SeedError) throw new KmsError('InvalidParameter', error.message);
         throw error;
       }
-      return applySeed(emulator, seed);
     }),
   );
 
