@@ -3,9 +3,11 @@ import { API_VERSION, findOperation, invoke } from './api/index.js';
 import { controlRoutes } from './control/routes.js';
 import type { Emulator } from './emulator.js';
 import { DroppedConnection } from './fixtures/faults.js';
+import type { Principal } from './protocol/credentials.js';
 import { type Format, type Rendered, renderError, renderSuccess } from './protocol/envelope.js';
 import { KmsError } from './protocol/errors.js';
 import { guessFormat, type RpcCall, readCall, regionOf } from './protocol/intake.js';
+import { parseV3Authorization } from './protocol/signature.js';
 
 /** What observers (audit, recording, faults) see of each API call. */
 export interface CallRecord {
@@ -19,6 +21,11 @@ export interface CallRecord {
   code: string | undefined;
   result?: Record<string, unknown>;
   durationMs: number;
+  /**
+   * The call failed authentication: `accessKeyId` is only what the request claimed. Observers'
+   * `before` hooks (faults) never see such a call; `after` hooks do (the audit journal records it).
+   */
+  authFailed?: boolean;
 }
 
 /**
@@ -81,8 +88,15 @@ async function handleRpc(emulator: Emulator, req: Request, res: Response): Promi
       body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
     });
     format = call.format;
-    const principal = emulator.authenticator.authenticate(call);
     const regionId = regionOf(call, emulator.options.defaultRegion);
+    let principal: Principal;
+    try {
+      principal = emulator.authenticator.authenticate(call);
+    } catch (error) {
+      // Recorded (audit), but no fault fires on a call nobody authenticated.
+      record = unauthenticatedRecord(emulator, call, requestId, regionId);
+      throw error;
+    }
     record = {
       requestId,
       action: call.action ?? '',
@@ -112,6 +126,13 @@ async function handleRpc(emulator: Emulator, req: Request, res: Response): Promi
   } catch (error) {
     if (error instanceof DroppedConnection) {
       emulator.logger.info({ action: call?.action, fault: 'drop' }, 'connection dropped');
+      if (record) {
+        // No answer was sent: status 0.
+        record.status = 0;
+        record.code = 'ConnectionDropped';
+        record.durationMs = Math.round((performance.now() - started) * 100) / 100;
+        emulator.observers.after(record);
+      }
       req.socket.destroy();
       return;
     }
@@ -149,6 +170,30 @@ async function handleRpc(emulator: Emulator, req: Request, res: Response): Promi
     'request',
   );
   send(res, rendered);
+}
+
+/** A call that failed authentication, attributed to the AccessKeyId it claimed (if any). */
+function unauthenticatedRecord(
+  emulator: Emulator,
+  call: RpcCall,
+  requestId: string,
+  regionId: string,
+): CallRecord {
+  const authorization = call.headers.authorization;
+  const claimed =
+    call.params.AccessKeyId || (authorization ? parseV3Authorization(authorization)?.accessKeyId : undefined);
+  return {
+    requestId,
+    action: call.action ?? '',
+    params: call.params,
+    accessKeyId: claimed || undefined,
+    accountId: claimed ? emulator.credentials.principal(claimed)?.accountId : undefined,
+    regionId,
+    status: 200,
+    code: undefined,
+    durationMs: 0,
+    authFailed: true,
+  };
 }
 
 function missingText(name: string): string {

@@ -234,6 +234,77 @@ describe('export loads back into an equal world', () => {
 });
 
 describe('the command line', () => {
+  it('start --seed-file loads instances, keys and secrets; GET /_emulator/export gives them back', async () => {
+    const file = join(dir, 'world.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'randomSeed: cli-world',
+        'instances:',
+        '  - { kmsInstanceId: kst-cli0001, keyQuota: 10, secretQuota: 10 }',
+        'keys:',
+        `  - { keyId: key-cli0001, kmsInstanceId: kst-cli0001, aliases: [alias/cli], versions: [{ keyVersionId: kv1, material: '${material}' }] }`,
+        'secrets:',
+        '  - { secretName: cli/secret, encryptionKeyId: key-cli0001, versions: [{ versionId: v1, secretData: cli-value }] }',
+      ].join('\n'),
+    );
+    const child = spawn(
+      process.execPath,
+      [cli, 'start', '--port', '0', '--state', ':memory:', '--seed-file', file],
+      { stdio: 'pipe' },
+    );
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    try {
+      const url = await new Promise<string>((r, reject) => {
+        const timer = setInterval(() => {
+          const m = /"url":"([^"]+)"/.exec(output);
+          if (m?.[1]) {
+            clearInterval(timer);
+            r(m[1]);
+          }
+        }, 20);
+        child.on('exit', () => {
+          clearInterval(timer);
+          reject(new Error(output));
+        });
+      });
+      const remote = kmsClient({ url } as Emulator);
+      expect((await remote.call('DescribeKey', { KeyId: 'alias/cli' })).KeyMetadata).toMatchObject({
+        KeyId: 'key-cli0001',
+        DKMSInstanceId: 'kst-cli0001',
+      });
+      expect((await remote.call('GetSecretValue', { SecretName: 'cli/secret' })).SecretData).toBe(
+        'cli-value',
+      );
+      const exported = (await (
+        await fetch(`${url}/_emulator/export?format=json&secrets=true`)
+      ).json()) as Body;
+      expect(exported.instances).toContainEqual(expect.objectContaining({ kmsInstanceId: 'kst-cli0001' }));
+      expect(exported.keys).toContainEqual(
+        expect.objectContaining({
+          keyId: 'key-cli0001',
+          aliases: ['alias/cli'],
+          kmsInstanceId: 'kst-cli0001',
+        }),
+      );
+      expect(exported.secrets).toContainEqual(
+        expect.objectContaining({ secretName: 'cli/secret', encryptionKeyId: 'key-cli0001' }),
+      );
+      const yaml = await (await fetch(`${url}/_emulator/export`)).text();
+      expect(yaml).toContain('kmsInstanceId: kst-cli0001');
+      expect(yaml).not.toContain('cli-value');
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
   it('start --seed-file with a seed that fails to load: exit 2, naming the file and the item', async () => {
     const file = join(dir, 'bad-seed.yaml');
     writeFileSync(file, JSON.stringify(badSeed));

@@ -76,6 +76,8 @@ export function fixtureRoutes(emulator: Emulator): Router {
           principal: q.principal,
           resource: q.resource,
           code: q.code,
+          keyVersionId: q.keyVersionId,
+          secretVersionId: q.secretVersionId,
           since: q.since,
           until: q.until,
         }),
