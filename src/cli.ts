@@ -109,7 +109,16 @@ program
         const seedFile = String(opts.seedFile);
         await applySeed(emulator, readSeedFile(seedFile), seedFile);
       }
-      if (opts.record) emulator.observers.add(new ScenarioRecorder(String(opts.record)));
+      if (opts.record) {
+        // The recording names the seed file and the random seed, so its replay starts from the same world.
+        const recorder = new ScenarioRecorder(String(opts.record), {
+          emulator,
+          seedFile: opts.seedFile ? String(opts.seedFile) : undefined,
+          randomSeed:
+            opts.randomSeed === undefined || opts.randomSeed === '' ? undefined : String(opts.randomSeed),
+        });
+        emulator.observers.add(recorder);
+      }
       await emulator.listen();
       emulator.logger.info(
         {

@@ -10,7 +10,8 @@ import { type Random, SeededRandom, SystemRandom } from './domain/random.js';
 import { DEFAULT_ROTATION_TIMING, type RotationTiming } from './domain/rotation.js';
 import { World } from './domain/world.js';
 import { AuditJournal } from './fixtures/audit.js';
-import { FaultInjector } from './fixtures/faults.js';
+import { FaultInjector, type FaultRuleInput } from './fixtures/faults.js';
+import type { Seed } from './fixtures/seed.js';
 import './fixtures/seed-sections.js';
 import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
@@ -48,10 +49,38 @@ export interface EmulatorOptions {
 type ResolvedOptions = Required<Pick<EmulatorOptions, 'port' | 'host' | 'defaultRegion' | 'bodyLimit'>> &
   EmulatorOptions;
 
-/** Observers see every API call: before it runs (and may fail it), and after it completes. */
+/**
+ * What a /_emulator/ control endpoint did, told to observers once it has succeeded (the recorder
+ * turns these into scenario steps). Times are virtual epoch ms.
+ */
+export type ControlEvent =
+  /** POST /_emulator/seed: the seed as posted (parsed), after it loaded. */
+  | { type: 'seed'; seed: Seed }
+  /** POST /_emulator/clock: the virtual time before and after, and what was asked. */
+  | {
+      type: 'clock';
+      from: number;
+      to: number;
+      advance?: string | number;
+      set?: string;
+      freeze?: boolean;
+      resume?: boolean;
+    }
+  /** POST /_emulator/faults: one event per rule added, as posted. */
+  | { type: 'fault'; rule: FaultRuleInput }
+  /** DELETE /_emulator/faults. */
+  | { type: 'clearFaults' }
+  /** DELETE /_emulator/faults/:id. */
+  | { type: 'removeFault'; id: string; removed: boolean };
+
+/**
+ * Observers see every API call: before it runs (and may fail it), and after it completes; and,
+ * optionally, what the control endpoints did.
+ */
 export interface CallObserver {
   before?(call: CallRecord): void | Promise<void>;
   after?(call: CallRecord): void;
+  control?(event: ControlEvent): void;
 }
 
 class Observers {
@@ -64,6 +93,9 @@ class Observers {
   }
   after(call: CallRecord): void {
     for (const o of this.list) o.after?.(call);
+  }
+  control(event: ControlEvent): void {
+    for (const o of this.list) o.control?.(event);
   }
 }
 

@@ -22,7 +22,9 @@ export function fixtureRoutes(emulator: Emulator): Router {
           typeof req.body === 'string'
             ? parseSeed(req.body, 'seed')
             : parseSeed(JSON.stringify(req.body ?? {}), 'seed');
-        return await applySeed(emulator, seed, 'seed');
+        const loaded = await applySeed(emulator, seed, 'seed');
+        emulator.observers.control({ type: 'seed', seed });
+        return loaded;
       } catch (error) {
         if (error instanceof SeedError) throw new KmsError('InvalidParameter', error.message);
         throw error;
@@ -49,19 +51,32 @@ export function fixtureRoutes(emulator: Emulator): Router {
     handle((req) => {
       const body = req.body as FaultRuleInput | { rules: FaultRuleInput[] };
       const inputs = 'rules' in body && Array.isArray(body.rules) ? body.rules : [body as FaultRuleInput];
-      return { faults: inputs.map((input) => emulator.faults.add(input)) };
+      return {
+        faults: inputs.map((input) => {
+          const rule = emulator.faults.add(input);
+          // Told per rule: when a later rule is refused, the earlier ones are in force.
+          emulator.observers.control({ type: 'fault', rule: input });
+          return rule;
+        }),
+      };
     }),
   );
   router.delete(
     '/faults',
     handle(() => {
       emulator.faults.clear();
+      emulator.observers.control({ type: 'clearFaults' });
       return { faults: [] };
     }),
   );
   router.delete(
     '/faults/:id',
-    handle((req) => ({ removed: emulator.faults.remove(String(req.params.id)) })),
+    handle((req) => {
+      const id = String(req.params.id);
+      const removed = emulator.faults.remove(id);
+      emulator.observers.control({ type: 'removeFault', id, removed });
+      return { removed };
+    }),
   );
 
   router.get(

@@ -53,6 +53,7 @@ export function controlRoutes(emulator: Emulator): Router {
     handle(async (req) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const { clock, scheduler } = emulator.world;
+      const from = clock.now();
       let fired: ReturnType<typeof scheduler.advanceTo> = [];
       if (body.set !== undefined) {
         const at = typeof body.set === 'string' ? Date.parse(body.set) : Number.NaN;
@@ -78,6 +79,15 @@ export function controlRoutes(emulator: Emulator): Router {
       }
       emulator.saveClock();
       await emulator.world.store.commit();
+      emulator.observers.control({
+        type: 'clock',
+        from,
+        to: clock.now(),
+        advance: body.advance as string | number | undefined,
+        set: body.set as string | undefined,
+        freeze: body.freeze === true,
+        resume: body.resume === true,
+      });
       return { ...clockView(emulator), fired };
     }),
   );
