@@ -143,6 +143,11 @@ export class InstanceService {
     }
   }
 
+  /** The default instance if one was made already (never makes one). */
+  currentDefault(scope: Scope): KmsInstance | undefined {
+    return this.table.list(partitionOf(scope)).find((i) => i.isDefault);
+  }
+
   /** The account-region's default instance, made on first use. */
   defaultInstance(scope: Scope): KmsInstance {
     const existing = this.table.list(partitionOf(scope)).find((i) => i.isDefault);
