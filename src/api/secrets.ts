@@ -144,8 +144,9 @@ defineOperations({
       policy: params.optString('Policy'),
     };
     const interval = params.optString('RotationInterval');
+    const secretDataType = dataType(params);
     // The spec: for Rds, RAMCredentials and ECS secrets SecretDataType can only be text.
-    if (type !== 'Generic' && dataType(params) === 'binary') {
+    if (type !== 'Generic' && secretDataType === 'binary') {
       throw new KmsError('InvalidParameter', `SecretDataType must be text for a ${type} secret.`);
     }
     const secret =
@@ -155,7 +156,7 @@ defineOperations({
             name: params.string('SecretName'),
             type,
             data: params.string('SecretData'),
-            dataType: dataType(params),
+            dataType: secretDataType,
           })
         : world.managed.create(scope, {
             ...common,

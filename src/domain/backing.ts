@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { KmsError } from '../protocol/errors.js';
 import type { Table } from '../store/store.js';
+import { open, seal } from './crypto.js';
 import { partitionOf, type Scope, type World } from './world.js';
 
 /**
@@ -57,20 +58,18 @@ export class BackingResources {
       .update(`${context}\n${plaintext}`)
       .digest()
       .subarray(0, 12);
-    const cipher = createCipheriv('aes-256-gcm', this.wrappingKey, iv);
-    cipher.setAAD(Buffer.from(context));
-    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return SEALED + Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64');
+    const sealed = seal('Aliyun_AES_256', this.wrappingKey, Buffer.from(plaintext), Buffer.from(context), {
+      bytes: () => iv,
+    });
+    return SEALED + Buffer.concat([sealed.iv, sealed.tag, sealed.ciphertext]).toString('base64');
   }
 
   /** Opens a sealed value; a value from a state file written before sealing is returned as is. */
   private unseal(context: string, stored: string): string {
     if (!stored.startsWith(SEALED)) return stored;
     const data = Buffer.from(stored.slice(SEALED.length), 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', this.wrappingKey, data.subarray(0, 12));
-    decipher.setAAD(Buffer.from(context));
-    decipher.setAuthTag(data.subarray(12, 28));
-    return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8');
+    const sealed = { iv: data.subarray(0, 12), tag: data.subarray(12, 28), ciphertext: data.subarray(28) };
+    return open('Aliyun_AES_256', this.wrappingKey, sealed, Buffer.from(context)).toString('utf8');
   }
 
   /** The stored form of a resource (credentials sealed), or its in-memory form (opened). */

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { KmsError } from '../protocol/errors.js';
+import type { Table } from '../store/store.js';
 import type { BackingResources } from './backing.js';
 import { randomInt } from './random.js';
 import type { SecretRecord, SecretService, SecretType } from './secrets.js';
@@ -71,12 +72,15 @@ function parseJson(text: string, what: string): Record<string, unknown> {
 export class ManagedSecrets {
   /** Durations of the simulated rotation steps; changed by the emulator's options or a seed. */
   timing: RotationTiming = { ...DEFAULT_ROTATION_TIMING };
+  /** Start times of the RotateSecret calls of the last hour, per account. */
+  private readonly rotationCalls: Table<number[]>;
 
   constructor(
     private readonly world: World,
     private readonly secrets: SecretService,
     private readonly backing: BackingResources,
   ) {
+    this.rotationCalls = world.store.table<number[]>('rotation-calls');
     world.scheduler.register(ROTATE_JOB, (job) => {
       const scope = job.payload as unknown as Scope;
       const secret = secrets.find(scope, String(job.payload.name));
@@ -490,14 +494,14 @@ export class ManagedSecrets {
 
   private recentRotations(scope: Scope): number[] {
     const now = this.world.now();
-    const record = this.world.store.table<number[]>('rotation-calls').get('accounts', scope.accountId);
+    const record = this.rotationCalls.get('accounts', scope.accountId);
     return (record ?? []).filter((t) => t > now - HOUR);
   }
 
   private countRotation(scope: Scope): void {
     const recent = this.recentRotations(scope);
     recent.push(this.world.now());
-    this.world.store.table<number[]>('rotation-calls').put('accounts', scope.accountId, recent);
+    this.rotationCalls.put('accounts', scope.accountId, recent);
   }
 
   private password(length: number): string {

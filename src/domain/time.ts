@@ -30,3 +30,21 @@ export function parseDuration(value: unknown): number | undefined {
   }
   return total;
 }
+
+/** The inverse of parseDuration: "8d", "1h 30m", "12s 345ms" read back to the same milliseconds. */
+export function formatDuration(totalMs: number): string {
+  let rest = Math.round(totalMs);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['d', DAY],
+    ['h', HOUR],
+    ['m', MINUTE],
+    ['s', SECOND],
+    ['ms', 1],
+  ] as const) {
+    const count = Math.floor(rest / size);
+    if (count > 0) parts.push(`${count}${unit}`);
+    rest -= count * size;
+  }
+  return parts.join(' ') || '0s';
+}
