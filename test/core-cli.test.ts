@@ -1,45 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/index.js';
+import { runCli } from './helpers/cli.js';
 import { v1Query } from './helpers/rpc.js';
-
-const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
-
-function runCli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  return {
-    child,
-    output: () => output,
-    exited: new Promise<number | null>((r) => child.on('exit', (code) => r(code))),
-    listening: () =>
-      new Promise<string>((r, reject) => {
-        const timer = setInterval(() => {
-          const m = /"url":"([^"]+)"/.exec(output);
-          if (m?.[1]) {
-            clearInterval(timer);
-            r(m[1]);
-          }
-        }, 20);
-        child.on('exit', () => {
-          clearInterval(timer);
-          reject(new Error(output));
-        });
-      }),
-  };
-}
 
 describe('kms-emulator command', () => {
   it('refuses a corrupt state file, naming it, with exit code 2', async () => {

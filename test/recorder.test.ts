@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,20 +8,10 @@ import { formatResult, parseScenario, readScenarioFile, runScenario } from '../s
 import { applySeed, readSeedFile } from '../src/fixtures/seed.js';
 import { toYaml } from '../src/fixtures/yaml.js';
 import { type Emulator, startEmulator } from '../src/index.js';
+import { runCli } from './helpers/cli.js';
 import { advance, control, kmsClient } from './helpers/client.js';
 
 const root = resolve(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'cli.js');
-/** dist/ as `npm run build` left it, no older than the sources this file tests through the CLI. */
-const cliBuilt = (
-  [
-    ['src/cli.ts', 'dist/cli.js'],
-    ['src/fixtures/recorder.ts', 'dist/fixtures/recorder.js'],
-  ] as const
-).every(
-  ([src, out]) =>
-    existsSync(join(root, out)) && statSync(join(root, out)).mtimeMs >= statSync(join(root, src)).mtimeMs,
-);
 
 const TENANT = '6543210987654321';
 const PRINCIPAL = 'LTAIrecorderTenant';
@@ -257,13 +246,12 @@ describe('recording a session', () => {
 });
 
 describe('kms-emulator start --record', () => {
-  // The CLI as built by `npm run build` (npm test builds first); skipped when dist/ is missing or stale.
-  it.skipIf(!cliBuilt)('names the seed file and random seed, and keeps region and principal', async () => {
+  // The CLI as built by `npm run build` (npm test builds first).
+  it('names the seed file and random seed, and keeps region and principal', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kms-recorder-cli-'));
     const world = writeWorld(dir);
     const out = join(dir, 'cli.yaml');
-    const child = spawn(process.execPath, [
-      cli,
+    const run = runCli([
       'start',
       '--port',
       '0',
@@ -276,26 +264,13 @@ describe('kms-emulator start --record', () => {
       '--record',
       out,
     ]);
-    let log = '';
-    const url = await new Promise<string>((r, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
-        log += c.toString();
-        const m = /"url":"([^"]+)"/.exec(log);
-        if (m?.[1]) r(m[1]);
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        log += c.toString();
-      });
-      child.on('exit', () => reject(new Error(log)));
-    });
+    const url = await run.listening();
     try {
       const tenant = kmsClient({ url } as Emulator, { accessKeyId: PRINCIPAL, secret: PRINCIPAL_SECRET });
       await tenant.call('DescribeKey', { KeyId: KEY, RegionId: 'cn-shanghai' });
       await kmsClient({ url } as Emulator).call('DescribeAccountKmsStatus');
     } finally {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill();
-      await exited;
+      await run.stop();
     }
     const scenario = recorded(out);
     expect(scenario.seedFile).toBe('world.yaml');

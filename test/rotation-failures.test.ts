@@ -220,7 +220,6 @@ describe('rotations that cannot run', () => {
     'a manual rotation after the %s resource is gone: error, Invalid, old credential kept',
     async (type, path) => {
       let name: string;
-      let before: Body;
       if (type === 'Rds') {
         await control(emulator, 'POST', 'rds-instances', {
           DBInstanceId: 'rm-gone',
@@ -267,7 +266,7 @@ describe('rotations that cannot run', () => {
           RotationInterval: '1d',
         });
       }
-      before = await value(name);
+      const before = await value(name);
       await control(emulator, 'DELETE', path);
       expect(await kms.fails('RotateSecret', { SecretName: name, VersionId: 'after-gone' })).toBe(
         'Forbidden.ResourceNotFound',

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,9 +6,10 @@ import RPCClient from '@alicloud/pop-core';
 import { describe, expect, it } from 'vitest';
 import { parseScenario, runScenario, ScenarioError } from '../src/fixtures/scenario.js';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET } from '../src/index.js';
+import { cliPath, runCli } from './helpers/cli.js';
 
 const root = resolve(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'cli.js');
+const cli = cliPath;
 
 describe('scenarios', () => {
   it('runs the shipped fixture green through the exported runner', async () => {
@@ -93,25 +94,8 @@ steps:
   it('records a session made by a real client into a scenario that replays green', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kms-rec-'));
     const out = join(dir, 'recorded.yaml');
-    const child = spawn(process.execPath, [
-      cli,
-      'start',
-      '--port',
-      '0',
-      '--state',
-      ':memory:',
-      '--record',
-      out,
-    ]);
-    let log = '';
-    const url = await new Promise<string>((r, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
-        log += c.toString();
-        const m = /"url":"([^"]+)"/.exec(log);
-        if (m?.[1]) r(m[1]);
-      });
-      child.on('exit', () => reject(new Error(log)));
-    });
+    const run = runCli(['start', '--port', '0', '--state', ':memory:', '--record', out]);
+    const url = await run.listening();
     try {
       const client = new RPCClient({
         accessKeyId: DEFAULT_ACCESS_KEY_ID,
@@ -123,7 +107,7 @@ steps:
       await client.request('DescribeAccountKmsStatus', {}, { method: 'POST' });
       await expect(client.request('OpenKmsService', {})).rejects.toMatchObject({ code: 'Forbidden.Opened' });
     } finally {
-      child.kill();
+      await run.stop();
     }
     const recorded = readFileSync(out, 'utf8');
     expect(recorded).toContain('call: DescribeRegions');

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applySeed, type Emulator, exportSeed, parseSeed, startEmulator } from '../src/index.js';
+import { runCli } from './helpers/cli.js';
 import { advance, type Body, control, kmsClient } from './helpers/client.js';
 
 let emulators: Emulator[] = [];
@@ -143,17 +143,11 @@ describe('rotation durations are configurable', () => {
   });
 
   it('kms-emulator start --rotation-duration / --ram-rollover, refusing a bad duration', async () => {
-    const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
-    const bad = spawn(process.execPath, [cli, 'start', '--port', '0', '--rotation-duration', 'later']);
-    let out = '';
-    bad.stderr.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    expect(await new Promise((r) => bad.on('exit', r))).not.toBe(0);
-    expect(out).toContain('Not a duration');
+    const bad = runCli(['start', '--port', '0', '--rotation-duration', 'later']);
+    expect(await bad.exited).not.toBe(0);
+    expect(bad.output()).toContain('Not a duration');
 
-    const good = spawn(process.execPath, [
-      cli,
+    const good = runCli([
       'start',
       '--port',
       '0',
@@ -165,19 +159,11 @@ describe('rotation durations are configurable', () => {
       '1h 30m',
     ]);
     try {
-      let log = '';
-      const url = await new Promise<string>((r, reject) => {
-        good.stdout.on('data', (c: Buffer) => {
-          log += c.toString();
-          const m = /"url":"([^"]+)"/.exec(log);
-          if (m?.[1]) r(m[1]);
-        });
-        good.on('exit', () => reject(new Error(log)));
-      });
+      const url = await good.listening();
       const exported = (await (await fetch(`${url}/_emulator/export?format=json`)).json()) as Body;
       expect(exported.rotation).toEqual({ duration: '120s', ramRollover: '5400s' });
     } finally {
-      good.kill();
+      await good.stop();
     }
   });
 });
@@ -290,28 +276,10 @@ secrets:
 
 describe('a managed fixture through the command line', () => {
   it('kms-emulator start --seed-file fixtures/seeds/ram-credentials.yaml serves the seeded RAM secret', async () => {
-    const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
     const seedFile = resolve(import.meta.dirname, '..', 'fixtures', 'seeds', 'ram-credentials.yaml');
-    const child = spawn(process.execPath, [
-      cli,
-      'start',
-      '--port',
-      '0',
-      '--state',
-      ':memory:',
-      '--seed-file',
-      seedFile,
-    ]);
+    const run = runCli(['start', '--port', '0', '--state', ':memory:', '--seed-file', seedFile]);
     try {
-      let log = '';
-      const url = await new Promise<string>((r, reject) => {
-        child.stdout.on('data', (c: Buffer) => {
-          log += c.toString();
-          const m = /"url":"([^"]+)"/.exec(log);
-          if (m?.[1]) r(m[1]);
-        });
-        child.on('exit', () => reject(new Error(log)));
-      });
+      const url = await run.listening();
       const kms = kmsClient({ url } as Emulator);
       const value = await kms.call('GetSecretValue', { SecretName: 'acs/ram/user/ci-deployer' });
       expect(JSON.parse(value.SecretData)).toMatchObject({ AccessKeyId: 'LTAI5tCiDeployerFixed01' });
@@ -326,7 +294,7 @@ describe('a managed fixture through the command line', () => {
       });
       expect(((await check.json()) as Body).valid).toBe(true);
     } finally {
-      child.kill();
+      await run.stop();
     }
   });
 });

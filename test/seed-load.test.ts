@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   applySeed,
@@ -11,13 +10,13 @@ import {
   SeedError,
   startEmulator,
 } from '../src/index.js';
+import { runCli } from './helpers/cli.js';
 import { type Body, control, kmsClient } from './helpers/client.js';
 
 /**
  * Loading seeds: all or nothing, errors that name the file and the item, inline scenario seeds held
  * to the same schema, export that loads back into an equal world, and the CLI's answers.
  */
-const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'kms-seed-load-'));
 let emulator: Emulator;
 let kms: ReturnType<typeof kmsClient>;
@@ -37,16 +36,11 @@ async function postSeed(seed: unknown): Promise<Body> {
   return control(emulator, 'POST', 'seed', seed);
 }
 
-function runCli(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: 'pipe' });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  return new Promise((r) => child.on('exit', (code) => r({ code, output })));
+/** Runs the command to its end: its exit code and what it printed. */
+async function runToEnd(args: string[]): Promise<{ code: number | null; output: string }> {
+  const run = runCli(args);
+  const code = await run.exited;
+  return { code, output: run.output() };
 }
 
 const badSeed = {
@@ -266,32 +260,9 @@ describe('the command line', () => {
         '  - { secretName: cli/secret, encryptionKeyId: key-cli0001, versions: [{ versionId: v1, secretData: cli-value }] }',
       ].join('\n'),
     );
-    const child = spawn(
-      process.execPath,
-      [cli, 'start', '--port', '0', '--state', ':memory:', '--seed-file', file],
-      { stdio: 'pipe' },
-    );
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
+    const run = runCli(['start', '--port', '0', '--state', ':memory:', '--seed-file', file]);
     try {
-      const url = await new Promise<string>((r, reject) => {
-        const timer = setInterval(() => {
-          const m = /"url":"([^"]+)"/.exec(output);
-          if (m?.[1]) {
-            clearInterval(timer);
-            r(m[1]);
-          }
-        }, 20);
-        child.on('exit', () => {
-          clearInterval(timer);
-          reject(new Error(output));
-        });
-      });
+      const url = await run.listening();
       const remote = kmsClient({ url } as Emulator);
       expect((await remote.call('DescribeKey', { KeyId: 'alias/cli' })).KeyMetadata).toMatchObject({
         KeyId: 'key-cli0001',
@@ -318,14 +289,14 @@ describe('the command line', () => {
       expect(yaml).toContain('kmsInstanceId: kst-cli0001');
       expect(yaml).not.toContain('cli-value');
     } finally {
-      child.kill('SIGTERM');
+      await run.stop();
     }
   });
 
   it('start --seed-file with a seed that fails to load: exit 2, naming the file and the item', async () => {
     const file = join(dir, 'bad-seed.yaml');
     writeFileSync(file, JSON.stringify(badSeed));
-    const run = await runCli(['start', '--port', '0', '--state', ':memory:', '--seed-file', file]);
+    const run = await runToEnd(['start', '--port', '0', '--state', ':memory:', '--seed-file', file]);
     expect(run.code).toBe(2);
     expect(run.output).toContain(`${file}: /keys/1: Forbidden.DKMSInstanceNotFound`);
     expect(run.output).not.toContain('    at ');
@@ -336,7 +307,7 @@ describe('the command line', () => {
     const good = join(dir, 'good.yaml');
     writeFileSync(broken, JSON.stringify({ seed: badSeed, steps: [{ call: 'DescribeRegions' }] }));
     writeFileSync(good, JSON.stringify({ name: 'the good one', steps: [{ call: 'DescribeRegions' }] }));
-    const run = await runCli(['replay', broken, good]);
+    const run = await runToEnd(['replay', broken, good]);
     expect(run.code).toBe(1);
     expect(run.output).toContain(`${broken}: /seed/keys/1: Forbidden.DKMSInstanceNotFound`);
     expect(run.output).toContain('scenario: the good one');

@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseSeed, SeedError } from '../src/fixtures/seed.js';
 import { type Emulator, startEmulator } from '../src/index.js';
+import { runCli } from './helpers/cli.js';
 import { v1Query } from './helpers/rpc.js';
 
 let emulator: Emulator;
@@ -103,43 +103,18 @@ describe('seed files', () => {
     writeFileSync(good, seedYaml);
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'principals:\n  - accessKeyId: 12\n');
-    const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
-    const run = (file: string) => {
-      const child = spawn(process.execPath, [
-        cli,
-        'start',
-        '--port',
-        '0',
-        '--state',
-        ':memory:',
-        '--seed-file',
-        file,
-      ]);
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      return { child, out: () => out, exit: new Promise<number | null>((r) => child.on('exit', r)) };
-    };
+    const run = (file: string) =>
+      runCli(['start', '--port', '0', '--state', ':memory:', '--seed-file', file]);
     const failing = run(bad);
-    expect(await failing.exit).toBe(2);
-    expect(failing.out()).toContain(`${bad}: /principals/0/accessKeyId: must be string`);
+    expect(await failing.exited).toBe(2);
+    expect(failing.output()).toContain(`${bad}: /principals/0/accessKeyId: must be string`);
     const ok = run(good);
     try {
-      const url = await new Promise<string>((r, reject) => {
-        ok.child.stdout.on('data', () => {
-          const m = /"url":"([^"]+)"/.exec(ok.out());
-          if (m?.[1]) r(m[1]);
-        });
-        ok.child.on('exit', () => reject(new Error(ok.out())));
-      });
+      const url = await ok.listening();
       const clock = (await (await fetch(`${url}/_emulator/clock`)).json()) as { now: string };
       expect(clock.now).toBe('2030-01-01T00:00:00Z');
     } finally {
-      ok.child.kill();
+      await ok.stop();
     }
   });
 });
