@@ -88,6 +88,8 @@ program
   )
   .action(async (opts: Record<string, string | number | undefined>) => {
     try {
+      const randomSeed =
+        opts.randomSeed === undefined || opts.randomSeed === '' ? undefined : String(opts.randomSeed);
       const emulator = await Emulator.create({
         port: opts.port as number,
         host: opts.host as string,
@@ -96,8 +98,7 @@ program
         tlsKey: opts.tlsKey as string | undefined,
         state: opts.state as string,
         auth: opts.auth !== 'off',
-        randomSeed:
-          opts.randomSeed === undefined || opts.randomSeed === '' ? undefined : String(opts.randomSeed),
+        randomSeed,
         defaultRegion: opts.region as string,
         logLevel: opts.logLevel as string,
         rotationTiming: {
@@ -114,8 +115,7 @@ program
         const recorder = new ScenarioRecorder(String(opts.record), {
           emulator,
           seedFile: opts.seedFile ? String(opts.seedFile) : undefined,
-          randomSeed:
-            opts.randomSeed === undefined || opts.randomSeed === '' ? undefined : String(opts.randomSeed),
+          randomSeed,
         });
         emulator.observers.add(recorder);
       }
