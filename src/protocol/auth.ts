@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type Credentials, DEFAULT_ACCOUNT_ID, type Principal } from './credentials.js';
 import { KmsError } from './errors.js';
+import { NonceStore } from './nonces.js';
 import {
   parseV3Authorization,
   sha256Hex,
@@ -29,12 +30,14 @@ export interface AuthOptions {
   /** Wall time: client timestamps are real time even when the virtual clock has moved. */
   wallNow: () => number;
   windowMs?: number;
+  /** Hard cap on remembered signature nonces (default 250,000). */
+  maxNonces?: number;
 }
 
 const WINDOW_MS = 15 * 60 * 1000;
 
 export class Authenticator {
-  private readonly nonces = new Map<string, number>();
+  private readonly nonces: NonceStore;
   private readonly windowMs: number;
 
   constructor(
@@ -42,6 +45,8 @@ export class Authenticator {
     private readonly options: AuthOptions,
   ) {
     this.windowMs = options.windowMs ?? WINDOW_MS;
+    // A timestamp may be up to one window ahead, so its request stays valid for two windows.
+    this.nonces = new NonceStore({ retainMs: 2 * this.windowMs, maxEntries: options.maxNonces });
   }
 
   get enabled(): boolean {
@@ -132,14 +137,14 @@ export class Authenticator {
   /** A nonce may be used once per access key within the timestamp window. */
   private useNonce(accessKeyId: string, nonce: string | undefined): void {
     if (!nonce) return;
-    const now = this.options.wallNow();
-    if (this.nonces.size > 10_000) {
-      for (const [key, expires] of this.nonces) if (expires < now) this.nonces.delete(key);
+    if (!this.nonces.use(`${accessKeyId}\n${nonce}`, this.options.wallNow())) {
+      throw new KmsError('SignatureNonceUsed');
     }
-    const key = `${accessKeyId}\n${nonce}`;
-    const expires = this.nonces.get(key);
-    if (expires !== undefined && expires >= now) throw new KmsError('SignatureNonceUsed');
-    this.nonces.set(key, now + 2 * this.windowMs);
+  }
+
+  /** How many signature nonces are remembered now (bounded by `maxNonces`). */
+  get rememberedNonces(): number {
+    return this.nonces.size;
   }
 
   forgetNonces(): void {
