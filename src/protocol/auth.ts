@@ -74,6 +74,7 @@ export class Authenticator {
       throw new KmsError('InvalidParameter', 'The specified parameter "SignatureMethod" is not valid.');
     }
     this.checkTimestamp(params.Timestamp, 'Timestamp');
+    if (!params.SignatureNonce) throw missingNonce('SignatureNonce');
     const secret = this.secretFor(accessKeyId);
     const stringToSign = v1StringToSign(request.method, params);
     if (!sameText(v1Signature(secret, stringToSign), params.Signature)) throw signatureMismatch(stringToSign);
@@ -87,6 +88,8 @@ export class Authenticator {
     if (!this.options.enabled)
       return this.credentials.principal(parsed.accessKeyId) ?? anonymous(parsed.accessKeyId);
     this.checkTimestamp(request.headers['x-acs-date'], 'x-acs-date');
+    if (!request.headers['x-acs-signature-nonce']) throw missingNonce('x-acs-signature-nonce');
+    requireSignedHeaders(parsed.signedHeaders, request.body.length > 0);
     const secret = this.secretFor(parsed.accessKeyId);
     // The canonical request hashes the body actually received, so a body changed in transit (or a
     // wrong x-acs-content-sha256) cannot match the client's signature.
@@ -150,6 +153,38 @@ export class Authenticator {
   forgetNonces(): void {
     this.nonces.clear();
   }
+}
+
+/** Headers a V3 signature must cover, so none of them can be changed after signing. */
+export const V3_REQUIRED_SIGNED_HEADERS = [
+  'host',
+  'x-acs-action',
+  'x-acs-version',
+  'x-acs-date',
+  'x-acs-signature-nonce',
+  'x-acs-content-sha256',
+] as const;
+
+/**
+ * Refuses a V3 signature whose SignedHeaders omit a header that decides what the request does:
+ * the list is the client's, so trusting it would let anything unsigned be changed in transit.
+ * `content-type` must be signed when there is a body (it decides how the body is read).
+ */
+export function requireSignedHeaders(signedHeaders: readonly string[], hasBody: boolean): void {
+  const signed = new Set(signedHeaders.map((h) => h.toLowerCase()));
+  const required: string[] = [...V3_REQUIRED_SIGNED_HEADERS];
+  if (hasBody) required.push('content-type');
+  const unsigned = required.filter((name) => !signed.has(name));
+  if (unsigned.length > 0) {
+    throw new KmsError(
+      'IncompleteSignature',
+      `The request signature does not conform to Alibaba Cloud standards. SignedHeaders must include ${unsigned.join(', ')}.`,
+    );
+  }
+}
+
+function missingNonce(name: string): KmsError {
+  return new KmsError('MissingSignatureNonce', `${name} is mandatory for this action.`, { status: 400 });
 }
 
 function anonymous(accessKeyId = 'anonymous'): Principal {
