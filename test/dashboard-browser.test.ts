@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -212,6 +212,35 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in headless Chromium', () =
     const writes = control.filter((r) => r.method !== 'GET');
     expect(writes.map((r) => r.method).sort()).toEqual(['DELETE', 'POST']);
     for (const r of writes) expect(r.headers['content-type']).toBe('application/json');
+    await page.close();
+  });
+
+  it('loads a seed file, exports the world, freezes and resets, all from the page', async () => {
+    const { page } = await open(`${emulator.url}/_emulator/ui`);
+    await page.getByLabel('Seed (YAML or JSON)').setInputFiles({
+      name: 'world.yaml',
+      mimeType: 'application/yaml',
+      buffer: Buffer.from('keys:\n  - keyId: key-from-the-page\n    aliases: [alias/from-page]\n'),
+    });
+    await page.getByRole('button', { name: 'Load seed' }).click();
+    await page.waitForSelector('tr[data-key-id="key-from-the-page"]');
+    expect(await keyRow(page, 'key-from-the-page').textContent()).toContain('alias/from-page');
+
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export as seed (YAML)' }).click();
+    const exported = readFileSync(await (await download).path(), 'utf8');
+    expect(exported).toContain('keyId: key-from-the-page');
+    for (const secret of values) expect(exported).not.toContain(secret);
+
+    expect(await page.locator('#clock-state').textContent()).toBe('frozen');
+    await page.getByRole('button', { name: 'Resume wall time' }).click();
+    await expect.poll(() => page.locator('#clock-state').textContent()).toBe('running');
+    expect((await control(emulator, 'GET', 'clock')).frozen).toBe(false);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Reset the emulator…' }).click();
+    await expect.poll(() => page.locator('tr[data-secret-name]').count()).toBe(0);
+    expect((await control(emulator, 'GET', 'world')).keys).toEqual([]);
     await page.close();
   });
 });

@@ -16,14 +16,12 @@ const ASSETS: Record<string, string> = {
 };
 
 /**
- * The dashboard (GET /_emulator/ui) and the read-only views it needs: GET /_emulator/world (metadata
- * of every resource, never a value or key material) and GET /_emulator/coverage. Everything the page
- * changes goes through the other control endpoints.
+ * The dashboard's page and its two files (GET /_emulator/ui, /ui/app.js, /ui/app.css): static, with
+ * no data in them. Mounted ahead of the control routes, so a browser can load the page even where the
+ * control plane asks for a token the address bar cannot send; the data it then fetches does.
  */
-export function uiRoutes(emulator: Emulator): Router {
+export function dashboardPage(): Router {
   const router = Router();
-  let coverage: CoverageReport | undefined;
-
   router.get(['/ui', '/ui/'], (_req, res) => {
     page(res, 'index.html', 'text/html; charset=utf-8');
   });
@@ -36,6 +34,17 @@ export function uiRoutes(emulator: Emulator): Router {
     }
     page(res, asset, type);
   });
+  return router;
+}
+
+/**
+ * The read-only views the dashboard needs: GET /_emulator/world (metadata of every resource, never a
+ * value or key material) and GET /_emulator/coverage. Everything the page changes goes through the
+ * other control endpoints.
+ */
+export function dashboardDataRoutes(emulator: Emulator): Router {
+  const router = Router();
+  let coverage: CoverageReport | undefined;
 
   router.get('/world', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
