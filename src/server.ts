@@ -1,7 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { API_VERSION, findOperation, invoke } from './api/index.js';
 import { controlRoutes } from './control/routes.js';
-import { dashboardPage } from './control/ui/routes.js';
 import type { Emulator } from './emulator.js';
 import { DroppedConnection } from './fixtures/faults.js';
 import type { Principal } from './protocol/credentials.js';
@@ -39,8 +38,6 @@ export function createApp(emulator: Emulator): express.Express {
   app.set('etag', false);
   app.set('query parser', false);
 
-  // The dashboard's static page, ahead of the control routes (its data comes through them).
-  app.use('/_emulator', dashboardPage());
   app.use('/_emulator', express.json({ limit: emulator.options.bodyLimit }), controlRoutes(emulator));
 
   app.all('/', express.raw({ type: () => true, limit: emulator.options.bodyLimit }), (req, res) => {

@@ -423,13 +423,13 @@ function renderClock(clock) {
   byId('freeze-button').dataset.frozen = String(clock.frozen);
 }
 
-/** @param {Json[]} events */
-function renderAudit(events) {
-  const last = events.slice(-200).reverse();
+/** @param {Json[]} events @param {number} total */
+function renderAudit(events, total) {
+  const last = [...events].reverse();
   show(
     byId('audit-body'),
     table(
-      `Audit journal: ${events.length} event${events.length === 1 ? '' : 's'} (newest first, at most 200 shown)`,
+      `Audit journal: ${total} event${total === 1 ? '' : 's'} (newest first, at most ${AUDIT_SHOWN} shown)`,
       ['Time', 'Action', 'Principal', 'Resource', 'Version', 'Status', 'Code'],
       last.map((e) =>
         row(
@@ -560,6 +560,24 @@ function renderCoverage(report) {
 
 // ---- Refresh loop. ----
 
+const AUDIT_SHOWN = 200;
+
+/**
+ * The newest events for the filters. A journal served in pages (`total`, `nextOffset`) is asked
+ * again for its last page; one served whole is cut here.
+ * @returns {Promise<{ events: Json[], total: number }>}
+ */
+async function auditTail() {
+  const query = new URLSearchParams(auditFilter);
+  query.set('limit', String(AUDIT_SHOWN));
+  let data = await control('GET', `audit?${query}`);
+  if (typeof data.total === 'number' && data.total > data.events.length) {
+    query.set('offset', String(Math.max(0, data.total - AUDIT_SHOWN)));
+    data = await control('GET', `audit?${query}`);
+  }
+  return { events: data.events.slice(-AUDIT_SHOWN), total: data.total ?? data.events.length };
+}
+
 /** @type {URLSearchParams} */
 let auditFilter = new URLSearchParams();
 
@@ -576,12 +594,12 @@ async function refresh() {
     const [faults, audit] = await Promise.all([
       control('GET', 'faults'),
       /** @type {HTMLInputElement} */ (byId('audit-live')).checked || !auditLoaded
-        ? control('GET', `audit${auditFilter.size ? `?${auditFilter}` : ''}`)
+        ? auditTail()
         : Promise.resolve(undefined),
     ]);
     renderFaults(faults.faults);
     if (audit) {
-      renderAudit(audit.events);
+      renderAudit(audit.events, audit.total);
       auditLoaded = true;
     }
     document.body.dataset.refreshed = String(Date.now());

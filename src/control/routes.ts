@@ -6,7 +6,7 @@ import { KmsError } from '../protocol/errors.js';
 import { fixtureRoutes } from './fixtures.js';
 import { instanceRoutes } from './instances.js';
 import { secretRoutes } from './secrets.js';
-import { dashboardDataRoutes } from './ui/routes.js';
+import { dashboardDataRoutes, dashboardPage } from './ui/routes.js';
 
 /**
  * Test control under /_emulator/: health, the virtual clock, reset. Plain JSON, no signature:
@@ -17,6 +17,7 @@ export function controlRoutes(emulator: Emulator): Router {
   router.use(fixtureRoutes(emulator));
   router.use(instanceRoutes(emulator));
   router.use(secretRoutes(emulator));
+  router.use(dashboardPage());
   router.use(dashboardDataRoutes(emulator));
 
   // The TLS listener's certificate, to add to a client's trust store (e.g. a Java keystore).

@@ -17,8 +17,8 @@ const ASSETS: Record<string, string> = {
 
 /**
  * The dashboard's page and its two files (GET /_emulator/ui, /ui/app.js, /ui/app.css): static, with
- * no data in them. Mounted ahead of the control routes, so a browser can load the page even where the
- * control plane asks for a token the address bar cannot send; the data it then fetches does.
+ * no data in them, so a browser may load them without the control token the address bar cannot
+ * send; the data the page then fetches carries it.
  */
 export function dashboardPage(): Router {
   const router = Router();
