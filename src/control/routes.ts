@@ -6,6 +6,7 @@ import { KmsError } from '../protocol/errors.js';
 import { fixtureRoutes } from './fixtures.js';
 import { instanceRoutes } from './instances.js';
 import { secretRoutes } from './secrets.js';
+import { dashboardDataRoutes, dashboardPage } from './ui/routes.js';
 
 /**
  * Test control under /_emulator/: health, the virtual clock, reset. Plain JSON, no signature:
@@ -16,6 +17,8 @@ export function controlRoutes(emulator: Emulator): Router {
   router.use(fixtureRoutes(emulator));
   router.use(instanceRoutes(emulator));
   router.use(secretRoutes(emulator));
+  router.use(dashboardPage());
+  router.use(dashboardDataRoutes(emulator));
 
   // The TLS listener's certificate, to add to a client's trust store (e.g. a Java keystore).
   router.get('/tls-certificate', (_req, res) => {

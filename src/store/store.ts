@@ -232,6 +232,11 @@ export class Store {
     await this.chain;
   }
 
+  /** Names of the tables that hold or held records (the dashboard lists tables it does not know). */
+  tableNames(): string[] {
+    return Object.keys(this.data.tables);
+  }
+
   async close(): Promise<void> {
     await this.commit();
     this.chain = this.chain.then(() => this.compact());
