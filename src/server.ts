@@ -120,6 +120,7 @@ async function handleRpc(emulator: Emulator, req: Request, res: Response): Promi
       principal,
       scope: { accountId: principal.accountId, regionId },
       world,
+      userAgent: req.get('user-agent'),
     });
     record.result = result;
     rendered = renderSuccess(format, spec.name, requestId, result);
