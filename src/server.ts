@@ -151,6 +151,7 @@ async function handleRpc(emulator: Emulator, req: Request, res: Response, bodyLi
       principal,
       scope: { accountId: principal.accountId, regionId },
       world,
+      userAgent: req.get('user-agent'),
     });
     record.result = result;
     rendered = renderSuccess(format, spec.name, requestId, result);

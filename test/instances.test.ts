@@ -25,7 +25,10 @@ describe('KMS instances', () => {
       SecretNum: '1000',
     });
     expect(Date.parse(got.EndDate) - Date.parse(got.StartDate)).toBe(365 * 86400_000);
-    expect((await kms.call('GetDefaultKmsInstance', {})).KmsInstanceId).toBe(first.KmsInstanceId);
+    expect(await kms.call('GetDefaultKmsInstance', {})).toEqual({
+      RequestId: expect.any(String),
+      DefaultKmsInstanceId: first.KmsInstanceId,
+    });
     expect(await kms.fails('GetKmsInstance', { KmsInstanceId: 'kst-nope' })).toBe(
       'Forbidden.DKMSInstanceNotFound',
     );
@@ -44,10 +47,12 @@ describe('KMS instances', () => {
     expect(second.KeyId).toMatch(/^key-/);
     expect(second.DKMSInstanceId).toBe('kst-tiny01');
     expect(await kms.fails('CreateKey', { DKMSInstanceId: 'kst-tiny01' })).toBe('Rejected.LimitExceeded');
-    const quota = (
-      await kms.call('GetKmsInstanceQuotaInfos', { KmsInstanceId: 'kst-tiny01', ResourceType: 'key' })
-    ).QuotaInfos.QuotaInfo;
-    expect(quota).toEqual([{ ResourceType: 'key', Quota: 2, Used: 2 }]);
+    const quota = await kms.call('GetKmsInstanceQuotaInfos', {
+      KmsInstanceId: 'kst-tiny01',
+      ResourceType: 'key',
+    });
+    expect(quota.KmsInstanceId).toBe('kst-tiny01');
+    expect(quota.KmsInstanceQuotaInfos).toEqual([{ ResourceType: 'key', ResourceQuota: 2, UsedQuantity: 2 }]);
     await kms.call('ScheduleKeyDeletion', { KeyId: second.KeyId, PendingWindowInDays: 7 });
     await advance(emulator, '8d');
     await kms.call('CreateKey', { DKMSInstanceId: 'kst-tiny01' });

@@ -230,13 +230,13 @@ describe('export loads back into an equal world', () => {
 describe('the default instance', () => {
   it('an exported default instance replaces an empty one made on first use', async () => {
     await postSeed({ instances: [{ kmsInstanceId: 'kst-seeddefault', default: true }] });
-    expect((await kms.call('GetDefaultKmsInstance')).KmsInstanceId).toBe('kst-seeddefault');
+    expect((await kms.call('GetDefaultKmsInstance')).DefaultKmsInstanceId).toBe('kst-seeddefault');
     const exported = (await (await fetch(`${emulator.url}/_emulator/export?format=json`)).json()) as Body;
     await control(emulator, 'POST', 'reset');
-    const madeOnFirstUse = (await kms.call('GetDefaultKmsInstance')).KmsInstanceId;
+    const madeOnFirstUse = (await kms.call('GetDefaultKmsInstance')).DefaultKmsInstanceId;
     expect(madeOnFirstUse).not.toBe('kst-seeddefault');
     expect((await postSeed(exported)).status).toBe(200);
-    expect((await kms.call('GetDefaultKmsInstance')).KmsInstanceId).toBe('kst-seeddefault');
+    expect((await kms.call('GetDefaultKmsInstance')).DefaultKmsInstanceId).toBe('kst-seeddefault');
     const ids = (await kms.call('ListKmsInstances')).KmsInstances.KmsInstance.map(
       (i: Body) => i.KmsInstanceId,
     );

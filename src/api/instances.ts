@@ -2,6 +2,7 @@ import type { BindVpc, KmsInstance } from '../domain/instances.js';
 import { isoSeconds } from '../domain/time.js';
 import { KmsError } from '../protocol/errors.js';
 import { paginate } from './paging.js';
+import type { Params } from './params.js';
 import { defineOperations } from './registry.js';
 
 function splitList(text: string): string[] {
@@ -11,7 +12,21 @@ function splitList(text: string): string[] {
     .filter(Boolean);
 }
 
-function view(instance: KmsInstance) {
+/**
+ * `ZoneIds`/`VswitchIds` are lists in the newest SDK models (Python 3.x, Java, Node, newest Go) but
+ * strings in the Go SDK github.com/alibabacloud-go/kms-20160120/v3 up to v3.2.3, whose strict
+ * decoder fails on a list. The Go Tea clients name themselves in User-Agent
+ * (`AlibabaCloud (linux; amd64) Golang/1.22 Core/… TeaDSL/1`); such a caller gets comma-joined
+ * strings, everyone else lists.
+ */
+export function wantsStringZoneIds(userAgent: string | undefined): boolean {
+  return /\bGolang\//.test(userAgent ?? '') && /\bTeaDSL\//.test(userAgent ?? '');
+}
+
+function view(instance: KmsInstance, userAgent?: string) {
+  const zoneIds = splitList(instance.zoneIds);
+  const vswitchIds = splitList(instance.vswitchIds);
+  const asStrings = wantsStringZoneIds(userAgent);
   return {
     InstanceId: instance.kmsInstanceId,
     InstanceName: instance.name,
@@ -22,19 +37,65 @@ function view(instance: KmsInstance) {
     SecretNum: String(instance.secretQuota),
     VpcNum: instance.vpcQuota,
     VpcId: instance.vpcId,
-    // The Tea SDK models type these as lists (the docs' example shows a string): the clients win.
-    ZoneIds: splitList(instance.zoneIds),
-    VswitchIds: splitList(instance.vswitchIds),
+    ZoneIds: asStrings ? zoneIds.join(',') : zoneIds,
+    VswitchIds: asStrings ? vswitchIds.join(',') : vswitchIds,
     StartDate: isoSeconds(instance.startDate),
     EndDate: isoSeconds(instance.endDate),
     CaCertificateChainPem: '',
     BindVpcs: { BindVpc: instance.bindVpcs },
+    ChargeType: 'PREPAY',
+    ProductType: 'kms_ddi_public_cn',
+    ProductVersion: '3',
+    SaleStatus: 'Normal',
+    Log: 0,
+    LogStorage: 0,
+    DeletionProtection: instance.deletionProtection === true,
+    DeletionProtectionDescription: instance.deletionProtectionDescription ?? '',
   };
+}
+
+/**
+ * ListKmsInstances `Filters`: a JSON array of `{"Key", "Values"}`, as ListKeys takes; an instance
+ * matches when, for every filter, its field has one of the values.
+ */
+const INSTANCE_FILTERS: Record<string, (instance: KmsInstance) => unknown> = {
+  KmsInstanceId: (i) => i.kmsInstanceId,
+  InstanceName: (i) => i.name,
+  Status: (i) => i.status,
+  VpcId: (i) => i.vpcId,
+  Spec: (i) => i.spec,
+};
+
+function instanceFilters(params: Params): { key: string; values: string[] }[] {
+  const parsed = params.optJson('Filters');
+  if (parsed === undefined) return [];
+  if (!Array.isArray(parsed))
+    throw new KmsError('InvalidParameter', 'The specified parameter "Filters" must be a JSON array.');
+  return parsed.map((f: { Key?: unknown; Values?: unknown }) => {
+    const key = String(f?.Key ?? '');
+    if (!INSTANCE_FILTERS[key]) {
+      throw new KmsError(
+        'InvalidParameter',
+        `The filter key "${key}" is not valid: ${Object.keys(INSTANCE_FILTERS).join(', ')}.`,
+      );
+    }
+    if (!Array.isArray(f.Values))
+      throw new KmsError('InvalidParameter', `The filter "${key}" needs a Values array.`);
+    return { key, values: f.Values.map(String) };
+  });
+}
+
+function instanceField(instance: KmsInstance, key: string): unknown {
+  return INSTANCE_FILTERS[key]?.(instance);
 }
 
 defineOperations({
   ListKmsInstances: (params, { world, scope }) => {
-    const { page, ...paging } = paginate(world.instances.list(scope), params);
+    const active = instanceFilters(params);
+    const instances = world.instances
+      .list(scope)
+      .filter((instance) => active.every((f) => f.values.includes(String(instanceField(instance, f.key)))));
+    const { page, ...paging } = paginate(instances, params);
     return {
       KmsInstances: {
         KmsInstance: page.map((i) => ({
@@ -46,26 +107,23 @@ defineOperations({
     };
   },
 
-  GetKmsInstance: (params, { world, scope }) => ({
-    KmsInstance: view(world.instances.get(scope, params.string('KmsInstanceId'))),
+  GetKmsInstance: (params, { world, scope, userAgent }) => ({
+    KmsInstance: view(world.instances.get(scope, params.string('KmsInstanceId')), userAgent),
   }),
 
-  GetDefaultKmsInstance: (_params, { world, scope }) => {
-    const instance = world.instances.defaultInstance(scope);
-    return {
-      KmsInstanceId: instance.kmsInstanceId,
-      KmsInstanceArn: world.instances.arn(instance),
-      KmsInstance: view(instance),
-    };
-  },
+  GetDefaultKmsInstance: (_params, { world, scope }) => ({
+    DefaultKmsInstanceId: world.instances.defaultInstance(scope).kmsInstanceId,
+  }),
 
+  // KmsInstanceId is optional (the SDK's model): without it, the default instance.
   GetKmsInstanceQuotaInfos: (params, { world, scope }) => {
-    const instance = world.instances.get(scope, params.string('KmsInstanceId'));
+    const id = params.optString('KmsInstanceId');
+    const instance = id ? world.instances.get(scope, id) : world.instances.defaultInstance(scope);
     const all = [
-      { ResourceType: 'key', Quota: instance.keyQuota, Used: instance.keysUsed },
-      { ResourceType: 'secret', Quota: instance.secretQuota, Used: instance.secretsUsed },
-      { ResourceType: 'vpc', Quota: instance.vpcQuota, Used: instance.bindVpcs.length },
-      { ResourceType: 'qps', Quota: instance.spec, Used: 0 },
+      { ResourceType: 'key', ResourceQuota: instance.keyQuota, UsedQuantity: instance.keysUsed },
+      { ResourceType: 'secret', ResourceQuota: instance.secretQuota, UsedQuantity: instance.secretsUsed },
+      { ResourceType: 'vpc', ResourceQuota: instance.vpcQuota, UsedQuantity: instance.bindVpcs.length },
+      { ResourceType: 'qps', ResourceQuota: instance.spec, UsedQuantity: 0 },
     ];
     const type = params.optString('ResourceType')?.toLowerCase();
     const infos = type ? all.filter((q) => q.ResourceType === type) : all;
@@ -75,7 +133,7 @@ defineOperations({
         'The specified parameter "ResourceType" is not valid: key, secret, vpc or qps.',
       );
     }
-    return { QuotaInfos: { QuotaInfo: infos } };
+    return { KmsInstanceId: instance.kmsInstanceId, KmsInstanceQuotaInfos: infos };
   },
 
   ConnectKmsInstance: (params, { world, scope }) => {
@@ -102,7 +160,7 @@ defineOperations({
   },
 
   ReleaseKmsInstance: (params, { world, scope }) => {
-    world.instances.remove(scope, params.string('KmsInstanceId'));
+    world.instances.releaseOnRequest(scope, params.string('KmsInstanceId'));
     return {};
   },
 });

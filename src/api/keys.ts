@@ -1,5 +1,5 @@
 import type { KeySpec } from '../domain/crypto.js';
-import { parseRotationInterval } from '../domain/keys.js';
+import { type KeyStorageMechanism, parseRotationInterval } from '../domain/keys.js';
 import { isoSeconds } from '../domain/time.js';
 import type { Scope, World } from '../domain/world.js';
 import { KmsError } from '../protocol/errors.js';
@@ -10,6 +10,8 @@ import { defineOperations } from './registry.js';
 function filters(params: Params): { key: string; values: string[] }[] {
   return params.optFilters('Filters');
 }
+
+const KEY_STORAGE_MECHANISMS = ['HsmInternal', 'HsmEncryptedDatabase'];
 
 const KEY_FILTERS: Record<string, string> = {
   KeyState: 'KeyState',
@@ -43,6 +45,18 @@ defineOperations({
   CreateKey: (params, { world, scope }) => {
     const interval = params.optString('RotationInterval');
     const dkmsInstanceId = params.optString('DKMSInstanceId') || undefined;
+    const storage = params.optString('KeyStorageMechanism') || undefined;
+    if (storage !== undefined) {
+      if (!KEY_STORAGE_MECHANISMS.includes(storage)) {
+        throw new KmsError(
+          'InvalidParameter',
+          `The specified parameter "KeyStorageMechanism" is not valid: ${KEY_STORAGE_MECHANISMS.join(', ')}.`,
+        );
+      }
+      if (!dkmsInstanceId) {
+        throw new KmsError('InvalidParameter', 'KeyStorageMechanism is valid only with DKMSInstanceId.');
+      }
+    }
     const key = world.keys.create(scope, {
       description: params.optString('Description'),
       keySpec: params.optString('KeySpec') as KeySpec | undefined,
@@ -53,10 +67,17 @@ defineOperations({
       enableAutomaticRotation: params.optBool('EnableAutomaticRotation'),
       rotationIntervalSeconds: interval ? parseRotationInterval(interval) : undefined,
       policy: params.optString('Policy'),
+      keyStorageMechanism: storage as KeyStorageMechanism | undefined,
     });
     const tags = params.optJson('Tags');
     if (Array.isArray(tags) && tags.length > 0) world.tags.tag(scope, 'key', key.keyId, tags);
-    return { KeyMetadata: world.keys.metadata(key) };
+    // CreateKey's model has no deletion-protection fields (DescribeKey's has).
+    const {
+      DeletionProtection: _p,
+      DeletionProtectionDescription: _d,
+      ...created
+    } = world.keys.metadata(key);
+    return { KeyMetadata: created };
   },
 
   DescribeKey: (params, { world, scope }) => ({
@@ -107,13 +128,26 @@ defineOperations({
     return {};
   },
 
+  // The resource: ProtectedResourceArn (a key's or an instance's ARN), or the newest SDK's KeyId
+  // or KmsInstanceId. Exactly one of them.
   SetDeletionProtection: (params, { world, scope }) => {
-    world.keys.setDeletionProtection(
-      scope,
-      params.string('ProtectedResourceArn'),
-      params.optBool('EnableDeletionProtection') ?? false,
-      params.optString('DeletionProtectionDescription') ?? '',
-    );
+    const given = ['ProtectedResourceArn', 'KeyId', 'KmsInstanceId'].filter((n) => params.optString(n));
+    if (given.length === 0) {
+      throw new KmsError(
+        'MissingParameter',
+        'The input parameter "ProtectedResourceArn", "KeyId" or "KmsInstanceId" that is mandatory for processing this request is not supplied.',
+      );
+    }
+    if (given.length > 1) {
+      throw new KmsError('InvalidParameter', `Give only one of ${given.join(', ')}.`);
+    }
+    const enabled = params.optBool('EnableDeletionProtection') ?? false;
+    const description = params.optString('DeletionProtectionDescription') ?? '';
+    const arn = params.optString('ProtectedResourceArn');
+    const instanceId =
+      params.optString('KmsInstanceId') ?? /^acs:kms:[^:]*:[^:]*:keystore\/(.+)$/.exec(arn ?? '')?.[1];
+    if (instanceId) world.instances.setDeletionProtection(scope, instanceId, enabled, description);
+    else world.keys.setDeletionProtection(scope, arn ?? params.string('KeyId'), enabled, description);
     return {};
   },
 

@@ -15,6 +15,8 @@ export interface OperationContext {
   principal: Principal;
   scope: Scope;
   world: World;
+  /** The caller's User-Agent: a few answers differ by SDK generation (instances.ts ZoneIds). */
+  userAgent?: string;
 }
 
 export type Handler = (params: Params, ctx: OperationContext) => Record<string, unknown>;
@@ -49,17 +51,78 @@ export async function invoke(
   raw: Record<string, string>,
   ctx: OperationContext,
 ): Promise<Record<string, unknown>> {
-  const params = validateParams(spec, raw);
+  const dryRun = takesParam(spec, 'DryRun') && raw.DryRun?.trim().toLowerCase() === 'true';
+  let params: Params;
+  try {
+    params = validateParams(spec, raw);
+  } catch (error) {
+    throw dryRun ? asValidationError(error) : error;
+  }
   const handler = handlers.get(spec.name);
   if (!handler) {
     throw new KmsError('UnsupportedOperation', `The emulator does not implement ${spec.name} yet.`);
   }
+  refuseRecipient(spec, params);
+  if (dryRun) return dryRunOf(spec, handler, params, ctx);
   try {
     // One request, one unit of work: a handler that fails leaves no partial writes behind.
     return ctx.world.store.transaction(() => handler(params, ctx));
   } catch (error) {
     throw asDocumented(spec, error);
   }
+}
+
+function takesParam(spec: OperationSpec, name: string): boolean {
+  return spec.params.some((p) => p.name === name);
+}
+
+/**
+ * `DryRun=true` (the newest SDK's parameter): the call is checked as it would run — parameters,
+ * resources, key states — and always fails, doing nothing: `DryRunOperationError` when it would
+ * have succeeded, `ValidationError` for a bad parameter, else the error the call would give. The
+ * handler runs in a transaction that is always undone, and its answer (a secret value, a data key)
+ * never leaves.
+ */
+class DryRunPassed extends Error {}
+
+function dryRunOf(spec: OperationSpec, handler: Handler, params: Params, ctx: OperationContext): never {
+  try {
+    ctx.world.store.transaction(() => {
+      try {
+        handler(params, ctx);
+      } catch (error) {
+        // Not even a failure's trace (a rotation marking a secret Invalid) stays after a dry run.
+        if (error instanceof KmsError) error.keepChanges = false;
+        throw error;
+      }
+      throw new DryRunPassed();
+    });
+  } catch (error) {
+    if (!(error instanceof DryRunPassed)) throw asValidationError(asDocumented(spec, error));
+  }
+  throw new KmsError('DryRunOperationError', 'Request validation has been passed with DryRun flag set.', {
+    status: 400,
+  });
+}
+
+function asValidationError(error: unknown): unknown {
+  if (!(error instanceof KmsError)) return error;
+  if (!/^(MissingParameter|InvalidParameter)/.test(error.code)) return error;
+  return new KmsError('ValidationError', error.message, { status: 400, headers: error.headers });
+}
+
+/**
+ * `Recipient` asks KMS to seal the plaintext for an attested enclave (CiphertextForRecipient). The
+ * emulator has no enclave attestation to check, so it refuses the call rather than return the
+ * plaintext in clear to a caller who asked for it sealed.
+ */
+function refuseRecipient(spec: OperationSpec, params: Params): void {
+  if (!takesParam(spec, 'Recipient') || !params.optString('Recipient')) return;
+  throw new KmsError(
+    'UnsupportedOperation',
+    `The emulator does not emulate Recipient (CiphertextForRecipient for an attested enclave) on ${spec.name}; call it without Recipient.`,
+    { status: 400 },
+  );
 }
 
 /**

@@ -33,6 +33,14 @@ function extendedConfigView(secret: SecretRecord) {
   return secret.extendedConfig ? { ExtendedConfig: JSON.stringify(secret.extendedConfig) } : {};
 }
 
+/**
+ * The cloud service that owns a secret it created for its own use. Every secret here is created by
+ * its account through the API, so none is owned by a service: an empty string.
+ */
+function owingService(_secret: SecretRecord): string {
+  return '';
+}
+
 function tagsView(world: World, scope: Scope, secret: SecretRecord) {
   return {
     Tags: {
@@ -68,6 +76,7 @@ function readSecretValue(
   world: World,
   scope: Scope,
   query: { name: string; stage?: string; versionId?: string; fetchExtendedConfig: boolean },
+  requestId?: string,
 ) {
   const secret = world.secrets.get(scope, query.name);
   world.secrets.assertAvailable(scope, secret);
@@ -96,6 +105,8 @@ function readSecretValue(
   if (!version)
     throw new KmsError('Forbidden.ResourceNotFound', 'The specified secret version is not found.');
   return {
+    // BatchGetSecretValue: each entry carries the call's RequestId (the SDK's item model).
+    ...(requestId ? { RequestId: requestId } : {}),
     SecretName: secret.name,
     SecretType: secret.type,
     VersionId: version.versionId,
@@ -189,6 +200,7 @@ defineOperations({
       ...(secret.plannedDeleteTime !== undefined
         ? { PlannedDeleteTime: isoSeconds(secret.plannedDeleteTime) }
         : {}),
+      OwingService: owingService(secret),
       ...rotationView(secret),
       ...extendedConfigView(secret),
       ...(secret.dkmsInstanceId ? { DKMSInstanceId: secret.dkmsInstanceId } : {}),
@@ -218,6 +230,7 @@ defineOperations({
           SecretType: s.type,
           CreateTime: isoSeconds(s.createTime),
           UpdateTime: isoSeconds(s.updateTime),
+          OwingService: owingService(s),
           ...(s.plannedDeleteTime !== undefined
             ? { PlannedDeleteTime: isoSeconds(s.plannedDeleteTime) }
             : {}),
@@ -235,7 +248,7 @@ defineOperations({
       versionId: params.optString('VersionId') || undefined,
       fetchExtendedConfig: params.optBool('FetchExtendedConfig') === true,
     }),
-  BatchGetSecretValue: (params, { world, scope }) => {
+  BatchGetSecretValue: (params, { world, scope, requestId }) => {
     const list = params.optArray('SecretsList') ?? [];
     if (list.length === 0) throw new KmsError('MissingParameter', 'The parameter "SecretsList" is required.');
     if (list.length > BATCH_GET_LIMIT) {
@@ -257,12 +270,17 @@ defineOperations({
           throw new KmsError('MissingParameter', `SecretsList[${index}] has no SecretName.`);
         }
         SecretValues.push(
-          readSecretValue(world, scope, {
-            name,
-            stage: optText(item.VersionStage),
-            versionId: optText(item.VersionId),
-            fetchExtendedConfig: String(item.FetchExtendedConfig).toLowerCase() === 'true',
-          }),
+          readSecretValue(
+            world,
+            scope,
+            {
+              name,
+              stage: optText(item.VersionStage),
+              versionId: optText(item.VersionId),
+              fetchExtendedConfig: String(item.FetchExtendedConfig).toLowerCase() === 'true',
+            },
+            requestId,
+          ),
         );
       } catch (err) {
         if (!(err instanceof KmsError)) throw err;

@@ -3,8 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { registerErrorCodes } from '../protocol/errors.js';
 
 /**
- * Alibaba's own API metadata for KMS 2016-01-20 (spec/kms-2016-01-20.api-docs.json, shipped with the
- * package) is the source of truth for operation names, parameters, types and documented errors.
+ * Two facts files, both shipped with the package, are the source of truth:
+ * - spec/sdk-models.json: the request and response models of the newest official SDK
+ *   (alibabacloud_kms20160120), written by scripts/sdk-models.py: operation names, every parameter
+ *   the SDK sends (name, type, required, serialisation style) and every response field and type.
+ * - spec/kms-2016-01-20.api-docs.json: Alibaba's API metadata of June 2024: documented error codes,
+ *   enums, and the operations and parameters older clients still send.
+ * Where both describe a parameter, the SDK decides name, requiredness and style (the client wins);
+ * the metadata adds its enum and a stricter scalar type (integer, boolean) when the SDK says string.
  */
 export type ParamType = 'string' | 'integer' | 'boolean' | 'object' | 'array';
 
@@ -23,8 +29,30 @@ export interface OperationSpec {
   params: ParamSpec[];
   /** Documented error codes: code → HTTP status. */
   errors: Map<string, number>;
-  /** Top-level response field names, in the spec's order. */
+  /** Top-level response field names (the SDK's response model, else the metadata's). */
   responseFields: string[];
+  /** The SDK's response body model, when the SDK has the operation. */
+  response?: Record<string, SdkType>;
+}
+
+/** A type in spec/sdk-models.json. */
+export interface SdkType {
+  type: 'string' | 'integer' | 'boolean' | 'number' | 'array' | 'map' | 'object' | 'any';
+  items?: SdkType;
+  model?: string;
+  properties?: Record<string, SdkType>;
+}
+
+interface SdkParam extends SdkType {
+  name: string;
+  position: 'Query' | 'Body';
+  required: boolean;
+  style?: string;
+}
+
+interface SdkModels {
+  source: { package: string; version: string };
+  operations: Record<string, { request: SdkParam[]; response: Record<string, SdkType> }>;
 }
 
 interface RawParam {
@@ -46,7 +74,10 @@ interface RawSpec {
 
 export const API_VERSION = '2016-01-20';
 
-/** Operations published after the spec snapshot (spec/README.md): parameters only. */
+/**
+ * Operations published after the spec snapshot (spec/README.md): parameters only. Used only for an
+ * operation that spec/sdk-models.json does not list (the SDK's models win where they have it).
+ */
 const NEWER_OPERATIONS: Record<string, RawParam[]> = {
   // Parameters as the Tea SDKs (alibabacloud_kms20160120 3.x) send them: a JSON array of
   // {SecretName, VersionId?, VersionStage?, FetchExtendedConfig?}, at most 20.
@@ -70,6 +101,11 @@ const NEWER_OPERATIONS: Record<string, RawParam[]> = {
 
 const specPath = fileURLToPath(new URL('../../spec/kms-2016-01-20.api-docs.json', import.meta.url));
 const raw = JSON.parse(readFileSync(specPath, 'utf8')) as RawSpec;
+const sdkPath = fileURLToPath(new URL('../../spec/sdk-models.json', import.meta.url));
+const sdk = JSON.parse(readFileSync(sdkPath, 'utf8')) as SdkModels;
+
+/** The SDK release spec/sdk-models.json was generated from. */
+export const sdkSource: Readonly<{ package: string; version: string }> = sdk.source;
 
 function toParam(p: RawParam): ParamSpec {
   const type = (
@@ -99,10 +135,58 @@ function toOperation(name: string, api: RawApi): OperationSpec {
   };
 }
 
+const SDK_SCALAR: Record<SdkType['type'], ParamType> = {
+  string: 'string',
+  integer: 'integer',
+  boolean: 'boolean',
+  number: 'string',
+  array: 'array',
+  map: 'object',
+  object: 'object',
+  any: 'string',
+};
+
+/** The SDK's view of an operation, with the metadata's enums and error codes where it has them. */
+function fromSdk(
+  name: string,
+  model: SdkModels['operations'][string],
+  api: RawApi | undefined,
+): OperationSpec {
+  const documented = api ? toOperation(name, api) : undefined;
+  const older = new Map((documented?.params ?? []).map((p) => [p.name, p]));
+  const params: ParamSpec[] = model.request.map((p) => {
+    const old = older.get(p.name);
+    older.delete(p.name);
+    let type = SDK_SCALAR[p.type];
+    if (type === 'string' && old && (old.type === 'integer' || old.type === 'boolean')) type = old.type;
+    const style = p.style === 'json' || p.style === 'repeatList' || p.style === 'flat' ? p.style : old?.style;
+    return {
+      name: p.name,
+      type,
+      required: p.required,
+      style,
+      enum: old?.enum,
+      itemType: p.items ? SDK_SCALAR[p.items.type] : old?.itemType,
+    };
+  });
+  // Parameters only older clients send stay accepted, never required of the newest SDK.
+  for (const old of older.values()) params.push({ ...old, required: false });
+  return {
+    name,
+    params,
+    errors: documented?.errors ?? new Map(),
+    responseFields: Object.keys(model.response),
+    response: model.response,
+  };
+}
+
 export const operations: ReadonlyMap<string, OperationSpec> = new Map([
   ...Object.entries(raw.apis).map(([name, api]) => [name, toOperation(name, api)] as const),
   ...Object.entries(NEWER_OPERATIONS).map(
     ([name, parameters]) => [name, toOperation(name, { parameters })] as const,
+  ),
+  ...Object.entries(sdk.operations).map(
+    ([name, model]) => [name, fromSdk(name, model, raw.apis[name])] as const,
   ),
 ]);
 

@@ -38,6 +38,9 @@ export interface KmsInstance {
   startDate: number;
   endDate: number;
   isDefault: boolean;
+  /** SetDeletionProtection with KmsInstanceId (or the instance ARN): ReleaseKmsInstance is refused. */
+  deletionProtection?: boolean;
+  deletionProtectionDescription?: string;
 }
 
 export const RELEASE_GRACE_MS = 15 * DAY;
@@ -255,6 +258,25 @@ export class InstanceService {
     this.world.scheduler.cancel(`${RELEASE_JOB}:${instanceId}`);
     for (const listener of this.releaseListeners) listener(scope, instanceId);
     this.table.delete(partitionOf(scope), instanceId);
+  }
+
+  setDeletionProtection(scope: Scope, instanceId: string, enabled: boolean, description: string): void {
+    const instance = this.get(scope, instanceId);
+    instance.deletionProtection = enabled;
+    instance.deletionProtectionDescription = enabled ? description : '';
+    this.table.put(partitionOf(scope), instanceId, instance);
+  }
+
+  /** ReleaseKmsInstance: refused while deletion protection is on. */
+  releaseOnRequest(scope: Scope, instanceId: string): void {
+    if (this.get(scope, instanceId).deletionProtection) {
+      throw new KmsError(
+        'Forbidden.DeletionProtection',
+        'The instance is protected from deletion; turn off its deletion protection first.',
+        { status: 403 },
+      );
+    }
+    this.remove(scope, instanceId);
   }
 
   arn(instance: KmsInstance): string {

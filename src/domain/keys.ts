@@ -29,6 +29,8 @@ export interface KeyVersion {
   wrapped: string;
 }
 
+export type KeyStorageMechanism = 'HsmInternal' | 'HsmEncryptedDatabase';
+
 export interface KeyRecord {
   keyId: string;
   accountId: string;
@@ -53,6 +55,8 @@ export interface KeyRecord {
   dkmsInstanceId?: string;
   policy: string;
   materialExpireTime?: number;
+  /** CreateKey's KeyStorageMechanism (keys of an instance only); HsmInternal keys do not rotate. */
+  keyStorageMechanism?: KeyStorageMechanism;
   /** Service-managed keys (e.g. the default secrets key) count against no quota. */
   managed: boolean;
 }
@@ -149,8 +153,15 @@ export class KeyService {
       material?: Buffer[];
       versionIds?: string[];
       creator?: string;
+      keyStorageMechanism?: KeyStorageMechanism;
     } = {},
   ): KeyRecord {
+    if (options.keyStorageMechanism === 'HsmInternal' && options.enableAutomaticRotation) {
+      throw new KmsError(
+        'Rejected.UnsupportedOperation',
+        'Keys stored with KeyStorageMechanism HsmInternal do not support rotation.',
+      );
+    }
     const keySpec = options.keySpec ?? 'Aliyun_AES_256';
     if (!(keySpec in KEY_SPECS)) {
       throw new KmsError('InvalidParameter', `The specified parameter "KeySpec" is not valid: ${keySpec}.`);
@@ -186,6 +197,7 @@ export class KeyService {
       dkmsInstanceId: options.dkmsInstanceId,
       policy: options.policy ?? defaultPolicy(scope.accountId),
       managed: options.managed ?? false,
+      ...(options.keyStorageMechanism ? { keyStorageMechanism: options.keyStorageMechanism } : {}),
     };
     if (origin === 'Aliyun_KMS') {
       const materials = options.material ?? [this.world.random.bytes(KEY_SPECS[keySpec])];
@@ -407,6 +419,12 @@ export class KeyService {
 
   updateRotationPolicy(scope: Scope, ref: string, enabled: boolean, intervalSeconds?: number): void {
     const key = this.available(scope, ref);
+    if (enabled && key.keyStorageMechanism === 'HsmInternal') {
+      throw new KmsError(
+        'Rejected.UnsupportedOperation',
+        'Keys stored with KeyStorageMechanism HsmInternal do not support rotation.',
+      );
+    }
     if (key.origin === 'EXTERNAL') {
       throw new KmsError(
         'Rejected.UnsupportedOperation',

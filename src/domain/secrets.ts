@@ -157,10 +157,17 @@ export class SecretService {
     }
     if (existing) throw new KmsError('Rejected.ResourceExist', `The secret "${input.name}" already exists.`);
     if (input.dkmsInstanceId) this.world.instances.get(scope, input.dkmsInstanceId);
-    const encryptionKeyId = input.encryptionKeyId
-      ? this.world.keys.usableKey(scope, input.encryptionKeyId).keyId
-      : this.world.keys.defaultSecretsKey(scope, input.dkmsInstanceId);
-    if (input.dkmsInstanceId) this.world.instances.reserve(scope, input.dkmsInstanceId, 'secret');
+    const key = input.encryptionKeyId ? this.world.keys.usableKey(scope, input.encryptionKeyId) : undefined;
+    // A secret encrypted under a key of an instance lives in that instance (DKMSInstanceId).
+    if (input.dkmsInstanceId && key && key.dkmsInstanceId !== input.dkmsInstanceId) {
+      throw new KmsError(
+        'InvalidParameter',
+        `The key "${key.keyId}" does not belong to the KMS instance "${input.dkmsInstanceId}".`,
+      );
+    }
+    const dkmsInstanceId = input.dkmsInstanceId ?? key?.dkmsInstanceId;
+    const encryptionKeyId = key ? key.keyId : this.world.keys.defaultSecretsKey(scope, dkmsInstanceId);
+    if (dkmsInstanceId) this.world.instances.reserve(scope, dkmsInstanceId, 'secret');
     const now = this.world.now();
     const secret: SecretRecord = {
       name: input.name,
@@ -169,7 +176,7 @@ export class SecretService {
       type: input.type,
       description: input.description ?? '',
       encryptionKeyId,
-      dkmsInstanceId: input.dkmsInstanceId,
+      dkmsInstanceId,
       createTime: now,
       updateTime: now,
       extendedConfig: input.extendedConfig,
