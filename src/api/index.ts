@@ -3,6 +3,7 @@ import './service.js';
 import './instances.js';
 import './keys.js';
 import './crypto.js';
+import './asymmetric.js';
 import './tags.js';
 import './secrets.js';
 

@@ -57,6 +57,21 @@ const NEWER_OPERATIONS: Record<string, RawParam[]> = {
       schema: { type: 'array', items: { type: 'object' }, required: true },
     },
   ],
+  // GenerateMac / VerifyMac as alibabacloud_kms20160120 3.3.1 sends them (all in the query; DryRun
+  // typed as a string there).
+  GenerateMac: [
+    { name: 'KeyId', schema: { type: 'string', required: true } },
+    { name: 'Algorithm', schema: { type: 'string', required: true } },
+    { name: 'Message', schema: { type: 'string', required: true } },
+    { name: 'DryRun', schema: { type: 'string', required: false } },
+  ],
+  VerifyMac: [
+    { name: 'KeyId', schema: { type: 'string', required: true } },
+    { name: 'Algorithm', schema: { type: 'string', required: true } },
+    { name: 'Message', schema: { type: 'string', required: true } },
+    { name: 'Mac', schema: { type: 'string', required: true } },
+    { name: 'DryRun', schema: { type: 'string', required: false } },
+  ],
   GetDefaultKmsInstance: [],
   GetKmsInstanceQuotaInfos: [
     { name: 'KmsInstanceId', schema: { type: 'string', required: true } },
