@@ -4,6 +4,7 @@ import './instances.js';
 import './keys.js';
 import './crypto.js';
 import './asymmetric.js';
+import './certificates.js';
 import './tags.js';
 import './secrets.js';
 

@@ -121,6 +121,12 @@ export const operations: ReadonlyMap<string, OperationSpec> = new Map([
   ),
 ]);
 
+// The spec types CreateCertificate's SubjectAlternativeNames as an object, but documents it (and
+// its example sends it) as a JSON array of domain names.
+for (const param of operations.get('CreateCertificate')?.params ?? []) {
+  if (param.name === 'SubjectAlternativeNames') Object.assign(param, { type: 'array', itemType: 'string' });
+}
+
 export const endpoints: readonly { regionId: string; endpoint: string }[] = raw.endpoints;
 
 // Every documented error code becomes known to KmsError with its documented status and message.

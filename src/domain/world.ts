@@ -2,6 +2,7 @@ import type { Store } from '../store/store.js';
 import { AccountDirectory } from './accounts.js';
 import { AsymmetricKeys } from './asymmetric.js';
 import { BackingResources } from './backing.js';
+import { CertificateService } from './certificates.js';
 import type { VirtualClock } from './clock.js';
 import { IdFactory } from './ids.js';
 import { InstanceService } from './instances.js';
@@ -37,6 +38,7 @@ export class World {
   readonly keyImport: KeyImport;
   readonly asymmetric: AsymmetricKeys;
   readonly macs: MacKeys;
+  readonly certificates: CertificateService;
   readonly tags: TagService;
   readonly secrets: SecretService;
   readonly backing: BackingResources;
@@ -59,6 +61,7 @@ export class World {
     this.keyImport = new KeyImport(this, wrappingKey);
     this.asymmetric = new AsymmetricKeys(this.keys, random);
     this.macs = new MacKeys(this.keys);
+    this.certificates = new CertificateService(this, wrappingKey);
     this.tags.registerResourceType('key', (scope, id) => this.keys.resolve(scope, id).keyId);
     this.secrets = new SecretService(this);
     this.backing = new BackingResources(this, wrappingKey);
