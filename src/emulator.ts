@@ -13,6 +13,7 @@ import { AuditJournal } from './fixtures/audit.js';
 import { FaultInjector, type FaultRuleInput } from './fixtures/faults.js';
 import type { Seed } from './fixtures/seed.js';
 import './fixtures/seed-sections.js';
+import './fixtures/seed-access.js';
 import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
 import { Credentials } from './protocol/credentials.js';

@@ -5,6 +5,7 @@ import './keys.js';
 import './crypto.js';
 import './tags.js';
 import './secrets.js';
+import './access-points.js';
 
 export { findOperation, implementedOperations, invoke, isImplemented } from './registry.js';
 export { API_VERSION, endpoints, operations } from './spec.js';
