@@ -16,6 +16,7 @@ import { FaultInjector, type FaultRuleInput } from './fixtures/faults.js';
 import type { Seed } from './fixtures/seed.js';
 import './fixtures/seed-sections.js';
 import type { ControlPolicy } from './control/guard.js';
+import './fixtures/seed-access.js';
 import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
 import { Credentials } from './protocol/credentials.js';

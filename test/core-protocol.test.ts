@@ -86,9 +86,9 @@ describe('intake and envelope', () => {
   });
 
   it('answers a clear 4xx for an operation the emulator does not implement', async () => {
-    const res = await api().get(`/?${v1Query('ListNetworkRules')}`);
+    const res = await api().get(`/?${v1Query('DescribeCertificate', { CertificateId: 'cert-x' })}`);
     expectError(res, 400, 'UnsupportedOperation');
-    expect(res.body.Message).toContain('ListNetworkRules');
+    expect(res.body.Message).toContain('DescribeCertificate');
   });
 
   it('validates parameters against the spec before the handler runs', async () => {

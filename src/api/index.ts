@@ -7,6 +7,7 @@ import './asymmetric.js';
 import './certificates.js';
 import './tags.js';
 import './secrets.js';
+import './access-points.js';
 
 export { findOperation, implementedOperations, invoke, isImplemented } from './registry.js';
 export { API_VERSION, endpoints, operations } from './spec.js';

@@ -5,9 +5,10 @@ import type { Params } from './params.js';
 export function paginate<T>(
   items: T[],
   params: Params,
+  defaultPageSize = 10,
 ): { page: T[]; PageNumber: number; PageSize: number; TotalCount: number } {
   const pageNumber = params.optInt('PageNumber') ?? 1;
-  const pageSize = params.optInt('PageSize') ?? 10;
+  const pageSize = params.optInt('PageSize') ?? defaultPageSize;
   if (pageNumber < 1)
     throw new KmsError('InvalidParameter', 'The specified parameter "PageNumber" is not valid.');
   if (pageSize < 1 || pageSize > 100) {

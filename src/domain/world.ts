@@ -1,8 +1,10 @@
 import type { Store } from '../store/store.js';
+import { AccessPoints } from './access-points.js';
 import { AccountDirectory } from './accounts.js';
 import { AsymmetricKeys } from './asymmetric.js';
 import { BackingResources } from './backing.js';
 import { CertificateService } from './certificates.js';
+import { ClientKeys } from './client-keys.js';
 import type { VirtualClock } from './clock.js';
 import { IdFactory } from './ids.js';
 import { InstanceService } from './instances.js';
@@ -43,6 +45,8 @@ export class World {
   readonly secrets: SecretService;
   readonly backing: BackingResources;
   readonly managed: ManagedSecrets;
+  readonly accessPoints: AccessPoints;
+  readonly clientKeys: ClientKeys;
 
   /** `masterKey` wraps key material at rest; without one it is drawn from `random` (in-memory state). */
   constructor(
@@ -66,6 +70,8 @@ export class World {
     this.secrets = new SecretService(this);
     this.backing = new BackingResources(this, wrappingKey);
     this.managed = new ManagedSecrets(this, this.secrets, this.backing);
+    this.accessPoints = new AccessPoints(this);
+    this.clientKeys = new ClientKeys(this);
   }
 
   now(): number {
