@@ -16,7 +16,7 @@ const SECRET_USER = 'RbacPermission/Template/CryptoServiceSecretUser';
 async function setUp() {
   emulator = await startEmulator();
   const kms = kmsClient(emulator);
-  const instanceId = (await kms.call('GetDefaultKmsInstance')).KmsInstanceId as string;
+  const instanceId = (await kms.call('GetDefaultKmsInstance')).DefaultKmsInstanceId as string;
   return { kms, instanceId };
 }
 
