@@ -40,9 +40,19 @@ def pinned_version():
     raise SystemExit('no alibabacloud-kms20160120 pin in ' + REQUIREMENTS)
 
 
+def pip_python(into):
+    """An interpreter with pip: this one, else a throw-away venv (Debian's python3 has no pip)."""
+    if importlib.util.find_spec('pip') is not None:
+        return sys.executable
+    import venv
+    where = os.path.join(into, '.pip-venv')
+    venv.EnvBuilder(with_pip=True).create(where)
+    return os.path.join(where, 'bin', 'python')
+
+
 def download(version, into):
     subprocess.run(
-        [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:',
+        [pip_python(into), '-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:',
          '--disable-pip-version-check', '-q', '-d', into, f'{PACKAGE}=={version}'],
         check=True, stdout=sys.stderr)
     wheels = glob.glob(os.path.join(into, f'{PACKAGE}-{version}-*.whl'))

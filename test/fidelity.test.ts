@@ -237,7 +237,7 @@ describe('newest-SDK parameters and fields', () => {
     ).toBe('InvalidParameter');
   });
 
-  it('GetKmsInstance ZoneIds/VswitchIds: lists, strings for the Go SDK generation that types them so', async () => {
+  it('GetKmsInstance ZoneIds/VswitchIds: lists, strings for the Go and Java Tea SDKs that type them so', async () => {
     await control(emulator, 'POST', 'instances', { kmsInstanceId: 'kst-zones1' });
     await kms.call('ConnectKmsInstance', {
       KmsInstanceId: 'kst-zones1',
@@ -257,8 +257,14 @@ describe('newest-SDK parameters and fields', () => {
     const python = await get('AlibabaCloud (Linux; x86_64) Python/3.11.2 Core/1.0.9 TeaDSL/2');
     expect(python.ZoneIds).toEqual(['cn-hangzhou-k', 'cn-hangzhou-j']);
     expect(python.VswitchIds).toEqual(['vsw-1', 'vsw-2']);
-    const go = await get('AlibabaCloud (linux; amd64) Golang/1.22.2 Core/0.01 TeaDSL/1');
+    const go = await get('AlibabaCloud (linux; amd64) Golang/go1.22.2 Core/0.01 TeaDSL/1');
     expect(go.ZoneIds).toBe('cn-hangzhou-k,cn-hangzhou-j');
     expect(go.VswitchIds).toBe('vsw-1,vsw-2');
+    const java = await get('AlibabaCloud (Linux; amd64) Java/17.0.13 tea-util/0.2.21 TeaDSL/1');
+    expect(java.ZoneIds).toBe('cn-hangzhou-k,cn-hangzhou-j');
+    // The Go V1 SDK (no TeaDSL) and pop-core read lists.
+    expect(
+      (await get('Aliyun-Go-SDK (v1.63.107; linux; amd64) Golang/go1.22.2 Core/1.63.107')).ZoneIds,
+    ).toEqual(['cn-hangzhou-k', 'cn-hangzhou-j']);
   });
 });

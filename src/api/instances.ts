@@ -13,14 +13,16 @@ function splitList(text: string): string[] {
 }
 
 /**
- * `ZoneIds`/`VswitchIds` are lists in the newest SDK models (Python 3.x, Java, Node, newest Go) but
- * strings in the Go SDK github.com/alibabacloud-go/kms-20160120/v3 up to v3.2.3, whose strict
- * decoder fails on a list. The Go Tea clients name themselves in User-Agent
- * (`AlibabaCloud (linux; amd64) Golang/1.22 Core/… TeaDSL/1`); such a caller gets comma-joined
- * strings, everyone else lists.
+ * `ZoneIds`/`VswitchIds` are lists in the newest Python SDK's models (alibabacloud_kms20160120 3.x,
+ * and the Node model built from it) but strings in the newest Go and Java Tea SDKs the registries
+ * serve (github.com/alibabacloud-go/kms-20160120/v3 v3.2.3, com.aliyun:kms20160120 1.2.3), whose
+ * strict decoders fail on a list. Those clients name themselves in User-Agent
+ * (`AlibabaCloud (linux; amd64) Golang/go1.22 Core/… TeaDSL/1`, `… Java/17 tea-util/… TeaDSL/1`):
+ * a Go or Java Tea caller gets comma-joined strings, everyone else lists.
  */
 export function wantsStringZoneIds(userAgent: string | undefined): boolean {
-  return /\bGolang\//.test(userAgent ?? '') && /\bTeaDSL\//.test(userAgent ?? '');
+  const ua = userAgent ?? '';
+  return /\b(Golang|Java)\//.test(ua) && /\bTeaDSL\//.test(ua);
 }
 
 function view(instance: KmsInstance, userAgent?: string) {

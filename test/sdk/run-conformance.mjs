@@ -29,6 +29,12 @@ const ROWS = [
   'secrets',
   'managed-rotation',
   'seeded-fixture',
+  // Typed rows (issue #13): each suite's newest typed client, its own methods and model fields.
+  'typed-service',
+  'typed-instances',
+  'typed-keys',
+  'typed-crypto',
+  'typed-secrets',
 ];
 const STATUSES = new Set(['pass', 'fail', 'not-built-yet', 'skipped']);
 const DEFAULT_AK = { id: 'LTAIEmulatorAccessKeyId', secret: 'EmulatorAccessKeySecret' };

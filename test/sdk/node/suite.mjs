@@ -3,6 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
+import { runTypedRows } from './typed.mjs';
+
 const require = createRequire(import.meta.url);
 const RPCClient = require('@alicloud/pop-core');
 const KmsModule = require('@alicloud/kms20160120');
@@ -329,4 +331,9 @@ for (const [client, make] of Object.entries(clients)) {
     console.log(`${status.padEnd(13)} node ${client} · ${row}${detail ? ` — ${detail}` : ''}`);
   }
 }
+// Typed rows (typed.mjs): the typed client's own methods and models.
+await runTypedRows(
+  results,
+  Object.keys(clients).map((c) => `node ${c}`),
+);
 writeFileSync(out, JSON.stringify(results, null, 2));

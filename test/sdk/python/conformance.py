@@ -23,6 +23,7 @@ import adapters  # noqa: E402
 import harness  # noqa: E402
 import rows  # noqa: E402
 import secrets_manager  # noqa: E402
+import typed_rows  # noqa: E402
 
 
 def openapi_clients():
@@ -51,7 +52,7 @@ def main():
         down = "emulator unreachable at %s: %s" % (harness.KMS_EMULATOR_URL, exc)
     if down:  # fail fast instead of waiting out every client's retries
         for name in filter(wanted, names):
-            for row in harness.ROWS:
+            for row in harness.ROWS + typed_rows.TYPED_ROWS:
                 results.add(name, row, "fail", down)
         results.write(harness.CONFORMANCE_OUT)
         return 0
@@ -62,14 +63,22 @@ def main():
         try:
             api = cls()
         except Exception as exc:
-            for row in harness.ROWS:
+            for row in harness.ROWS + typed_rows.TYPED_ROWS:
                 results.add(cls.name, row, "fail", "client could not be constructed: %s: %s" % (type(exc).__name__, exc))
             continue
         for row in harness.ROWS:
             results.run(cls.name, row, lambda fn=rows.OPENAPI_ROWS[row]: fn(api))
+        # Typed rows: the Tea clients' own methods and model fields (typed_rows.py).
+        for row in typed_rows.TYPED_ROWS:
+            if isinstance(api, adapters.TeaKms):
+                results.run(cls.name, row, lambda fn=typed_rows.TYPED[row]: fn(api.client))
+            else:
+                results.add(cls.name, row, "skipped", "not a typed client (request classes, JSON bodies)")
     if wanted(secrets_manager.NAME):
         print("%s:" % secrets_manager.NAME, flush=True)
         secrets_manager.run(results, adapters.TeaKms())
+        for row in typed_rows.TYPED_ROWS:
+            results.add(secrets_manager.NAME, row, "skipped", "a secrets cache, not a KMS API client")
     results.write(harness.CONFORMANCE_OUT)
     counts = {}
     for item in results.items:
