@@ -310,6 +310,23 @@ export class AsymmetricKeys {
     return verifyDigest(spec, publicKeyDer(pkcs8), algorithm, digest, signature);
   }
 
+  /** Signs a whole message (hashing it as the algorithm says; SM2DSA: SM3(Z_A || M)). */
+  signMessage(key: KeyRecord, keyVersionId: string, algorithm: string, message: Buffer): Buffer {
+    const { spec, pkcs8 } = this.material(key, keyVersionId, 'SIGN/VERIFY', 'InvalidParameter');
+    return signMessage(spec, pkcs8, algorithm, message, this.random);
+  }
+
+  verifyMessage(
+    key: KeyRecord,
+    keyVersionId: string,
+    algorithm: string,
+    message: Buffer,
+    signature: Buffer,
+  ): boolean {
+    const { spec, pkcs8 } = this.material(key, keyVersionId, 'SIGN/VERIFY', 'InvalidParameter');
+    return verifyMessage(spec, publicKeyDer(pkcs8), algorithm, message, signature);
+  }
+
   encrypt(key: KeyRecord, keyVersionId: string, algorithm: string, plaintext: Buffer): Buffer {
     const { spec, pkcs8 } = this.material(
       key,

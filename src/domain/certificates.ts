@@ -137,12 +137,12 @@ export class CertificateService {
       throw invalid('KeySpec', CERTIFICATE_SPECS.join(', '));
     }
     const keySpec = options.keySpec as CertificateKeySpec;
-    const subject = parseSubject(options.subject);
     const sans = (options.subjectAlternativeNames ?? []).map(String);
     if (sans.length > 10) throw invalid('SubjectAlternativeNames', 'at most 10 domain names.');
     if (sans.some((s) => !/^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(s))) {
       throw invalid('SubjectAlternativeNames', 'a JSON array of domain names.');
     }
+    const subject = parseSubject(options.subject);
     const pkcs8 = generateMaterial(keySpec, this.world.random);
     const now = this.world.now();
     const record: CertificateRecord = {

@@ -35,6 +35,9 @@ const ROWS = [
   'typed-keys',
   'typed-crypto',
   'typed-secrets',
+  'asymmetric-sign',
+  'asymmetric-encrypt',
+  'mac',
 ];
 const STATUSES = new Set(['pass', 'fail', 'not-built-yet', 'skipped']);
 const DEFAULT_AK = { id: 'LTAIEmulatorAccessKeyId', secret: 'EmulatorAccessKeySecret' };
