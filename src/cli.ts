@@ -41,6 +41,19 @@ program
   .addOption(new Option('--tls-cert <file>', 'PEM certificate for the TLS listener (default: self-signed)'))
   .addOption(new Option('--tls-key <file>', 'PEM private key for the TLS listener'))
   .addOption(
+    new Option(
+      '--gateway-port <port>',
+      'serve the KMS Instance API (KMS Instance SDKs) with TLS on this port',
+    )
+      .env('KMS_EMULATOR_GATEWAY_PORT')
+      .argParser(port),
+  )
+  .addOption(
+    new Option('--gateway-source-ip <ip>', "the caller address the gateway's network rules see").env(
+      'KMS_EMULATOR_GATEWAY_SOURCE_IP',
+    ),
+  )
+  .addOption(
     new Option('--state <file>', 'JSON state file, or :memory:')
       .env('KMS_EMULATOR_STATE')
       .default(DEFAULT_STATE_FILE),
@@ -96,6 +109,8 @@ program
         httpsPort: opts.httpsPort as number | undefined,
         tlsCert: opts.tlsCert as string | undefined,
         tlsKey: opts.tlsKey as string | undefined,
+        gatewayPort: opts.gatewayPort as number | undefined,
+        gatewaySourceIp: opts.gatewaySourceIp as string | undefined,
         state: opts.state as string,
         auth: opts.auth !== 'off',
         randomSeed,
@@ -124,6 +139,7 @@ program
         {
           url: emulator.url,
           httpsUrl: emulator.httpsUrl,
+          gatewayUrl: emulator.gatewayUrl,
           state: opts.state,
           auth: opts.auth,
           version: VERSION,

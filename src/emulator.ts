@@ -45,6 +45,10 @@ export interface EmulatorOptions {
   /** Writes before the journal is folded into the snapshot. */
   compactEvery?: number;
   fsync?: boolean;
+  /** Serves the KMS Instance API (the KMS Instance SDKs' protocol) with TLS on this port. */
+  gatewayPort?: number;
+  /** The caller address the gateway's network rules see (default: the connection's). */
+  gatewaySourceIp?: string;
 }
 
 type ResolvedOptions = Required<Pick<EmulatorOptions, 'port' | 'host' | 'defaultRegion' | 'bodyLimit'>> &
@@ -132,6 +136,8 @@ export class Emulator {
   private ticker: NodeJS.Timeout | undefined;
   url = '';
   httpsUrl: string | undefined;
+  /** The KMS Instance API endpoint (`https://127.0.0.1:<port>`) when a gateway port is set. */
+  gatewayUrl: string | undefined;
   /** The TLS listener's certificate (PEM), for clients that must be told to trust it. */
   tlsCertificate: string | undefined;
 
@@ -294,6 +300,14 @@ export class Emulator {
       const httpsPort = await listenOn(https, this.options.httpsPort, this.options.host);
       this.servers.push(https);
       this.httpsUrl = `https://${urlHost(this.options.host)}:${httpsPort}`;
+    }
+    if (this.options.gatewayPort !== undefined) {
+      const { createGatewayServer } = await import('./gateway/server.js');
+      const gateway = createGatewayServer(this);
+      const gatewayPort = await listenOn(gateway, this.options.gatewayPort, this.options.host);
+      this.servers.push(gateway);
+      this.gatewayUrl = `https://${urlHost(this.options.host)}:${gatewayPort}`;
+      void this.store.commit();
     }
     // Due work (rotations, purges, expiries) also runs while nobody calls.
     this.ticker = setInterval(() => {

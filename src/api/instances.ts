@@ -1,5 +1,6 @@
 import type { BindVpc, KmsInstance } from '../domain/instances.js';
 import { isoSeconds } from '../domain/time.js';
+import type { World } from '../domain/world.js';
 import { KmsError } from '../protocol/errors.js';
 import { paginate } from './paging.js';
 import { defineOperations } from './registry.js';
@@ -11,7 +12,7 @@ function splitList(text: string): string[] {
     .filter(Boolean);
 }
 
-function view(instance: KmsInstance) {
+function view(instance: KmsInstance, world: World) {
   return {
     InstanceId: instance.kmsInstanceId,
     InstanceName: instance.name,
@@ -27,7 +28,7 @@ function view(instance: KmsInstance) {
     VswitchIds: splitList(instance.vswitchIds),
     StartDate: isoSeconds(instance.startDate),
     EndDate: isoSeconds(instance.endDate),
-    CaCertificateChainPem: '',
+    CaCertificateChainPem: world.instanceCa.chainPem(instance.kmsInstanceId),
     BindVpcs: { BindVpc: instance.bindVpcs },
   };
 }
@@ -47,7 +48,7 @@ defineOperations({
   },
 
   GetKmsInstance: (params, { world, scope }) => ({
-    KmsInstance: view(world.instances.get(scope, params.string('KmsInstanceId'))),
+    KmsInstance: view(world.instances.get(scope, params.string('KmsInstanceId')), world),
   }),
 
   GetDefaultKmsInstance: (_params, { world, scope }) => {
@@ -55,7 +56,7 @@ defineOperations({
     return {
       KmsInstanceId: instance.kmsInstanceId,
       KmsInstanceArn: world.instances.arn(instance),
-      KmsInstance: view(instance),
+      KmsInstance: view(instance, world),
     };
   },
 

@@ -543,7 +543,8 @@ export class KeyService {
 
   // Cryptography
 
-  private material(key: KeyRecord, keyVersionId: string): Buffer {
+  /** A version's material in clear, for cryptography that needs it raw (the KMS Instance API). */
+  material(key: KeyRecord, keyVersionId: string): Buffer {
     const version = key.versions.find((v) => v.keyVersionId === keyVersionId);
     if (!version) throw invalidCiphertext();
     return unwrapMaterial(this.masterKey, version.wrapped);
