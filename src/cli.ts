@@ -44,6 +44,19 @@ program
   .addOption(new Option('--tls-cert <file>', 'PEM certificate for the TLS listener (default: self-signed)'))
   .addOption(new Option('--tls-key <file>', 'PEM private key for the TLS listener'))
   .addOption(
+    new Option(
+      '--gateway-port <port>',
+      'serve the KMS Instance API (KMS Instance SDKs) with TLS on this port',
+    )
+      .env('KMS_EMULATOR_GATEWAY_PORT')
+      .argParser(port),
+  )
+  .addOption(
+    new Option('--gateway-source-ip <ip>', "the caller address the gateway's network rules see").env(
+      'KMS_EMULATOR_GATEWAY_SOURCE_IP',
+    ),
+  )
+  .addOption(
     new Option('--state <file>', 'JSON state file, or :memory:')
       .env('KMS_EMULATOR_STATE')
       .default(DEFAULT_STATE_FILE),
@@ -111,6 +124,8 @@ program
         httpsPort: opts.httpsPort as number | undefined,
         tlsCert: opts.tlsCert as string | undefined,
         tlsKey: opts.tlsKey as string | undefined,
+        gatewayPort: opts.gatewayPort as number | undefined,
+        gatewaySourceIp: opts.gatewaySourceIp as string | undefined,
         state: opts.state as string,
         auth: opts.auth !== 'off',
         randomSeed,
@@ -152,6 +167,7 @@ program
           httpsUrl: emulator.httpsUrl,
           bound: emulator.boundAddresses,
           caCertificate: emulator.caCertificatePath,
+          gatewayUrl: emulator.gatewayUrl,
           state: opts.state,
           auth: opts.auth,
           version: VERSION,

@@ -54,6 +54,10 @@ export interface EmulatorOptions {
   controlToken?: string;
   /** Host names (besides loopback and `host`) the control plane answers to; `*.example` allowed. */
   allowedHosts?: string[];
+  /** Serves the KMS Instance API (the KMS Instance SDKs' protocol) with TLS on this port. */
+  gatewayPort?: number;
+  /** The caller address the gateway's network rules see (default: the connection's). */
+  gatewaySourceIp?: string;
 }
 
 type ResolvedOptions = Required<Pick<EmulatorOptions, 'port' | 'host' | 'defaultRegion' | 'bodyLimit'>> &
@@ -143,6 +147,8 @@ export class Emulator {
   private ticker: NodeJS.Timeout | undefined;
   url = '';
   httpsUrl: string | undefined;
+  /** The KMS Instance API endpoint (`https://127.0.0.1:<port>`) when a gateway port is set. */
+  gatewayUrl: string | undefined;
   /**
    * What a client must trust for the TLS listener (PEM): the local CA's certificate (or the
    * --tls-cert given), served at /_emulator/tls-certificate.
@@ -319,6 +325,14 @@ export class Emulator {
       this.servers.push(https);
       this.boundAddresses.push(boundAddress(https));
       this.httpsUrl = `https://${urlHost(this.options.host)}:${httpsPort}`;
+    }
+    if (this.options.gatewayPort !== undefined) {
+      const { createGatewayServer } = await import('./gateway/server.js');
+      const gateway = createGatewayServer(this);
+      const gatewayPort = await listenOn(gateway, this.options.gatewayPort, this.options.host);
+      this.servers.push(gateway);
+      this.gatewayUrl = `https://${urlHost(this.options.host)}:${gatewayPort}`;
+      void this.store.commit();
     }
     // Due work (rotations, purges, expiries) also runs while nobody calls.
     this.ticker = setInterval(() => {

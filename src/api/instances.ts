@@ -1,5 +1,6 @@
 import type { BindVpc, KmsInstance } from '../domain/instances.js';
 import { isoSeconds } from '../domain/time.js';
+import type { World } from '../domain/world.js';
 import { KmsError } from '../protocol/errors.js';
 import { paginate } from './paging.js';
 import type { Params } from './params.js';
@@ -25,7 +26,7 @@ export function wantsStringZoneIds(userAgent: string | undefined): boolean {
   return /\b(Golang|Java)\//.test(ua) && /\bTeaDSL\//.test(ua);
 }
 
-function view(instance: KmsInstance, userAgent?: string) {
+function view(instance: KmsInstance, world: World, userAgent?: string) {
   const zoneIds = splitList(instance.zoneIds);
   const vswitchIds = splitList(instance.vswitchIds);
   const asStrings = wantsStringZoneIds(userAgent);
@@ -43,7 +44,7 @@ function view(instance: KmsInstance, userAgent?: string) {
     VswitchIds: asStrings ? vswitchIds.join(',') : vswitchIds,
     StartDate: isoSeconds(instance.startDate),
     EndDate: isoSeconds(instance.endDate),
-    CaCertificateChainPem: '',
+    CaCertificateChainPem: world.instanceCa.chainPem(instance.kmsInstanceId),
     BindVpcs: { BindVpc: instance.bindVpcs },
     ChargeType: 'PREPAY',
     ProductType: 'kms_ddi_public_cn',
@@ -110,7 +111,7 @@ defineOperations({
   },
 
   GetKmsInstance: (params, { world, scope, userAgent }) => ({
-    KmsInstance: view(world.instances.get(scope, params.string('KmsInstanceId')), userAgent),
+    KmsInstance: view(world.instances.get(scope, params.string('KmsInstanceId')), world, userAgent),
   }),
 
   GetDefaultKmsInstance: (_params, { world, scope }) => ({

@@ -571,7 +571,8 @@ export class KeyService {
 
   // Cryptography
 
-  private material(key: KeyRecord, keyVersionId: string): Buffer {
+  /** A version's material in clear, for cryptography that needs it raw (the KMS Instance API). */
+  material(key: KeyRecord, keyVersionId: string): Buffer {
     const material = this.versionMaterial(key, keyVersionId);
     if (!material) throw invalidCiphertext();
     return material;

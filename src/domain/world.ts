@@ -7,6 +7,7 @@ import { CertificateService } from './certificates.js';
 import { ClientKeys } from './client-keys.js';
 import type { VirtualClock } from './clock.js';
 import { IdFactory } from './ids.js';
+import { InstanceCertificates } from './instance-ca.js';
 import { InstanceService } from './instances.js';
 import { KeyImport } from './key-import.js';
 import { KeyService } from './keys.js';
@@ -47,6 +48,7 @@ export class World {
   readonly managed: ManagedSecrets;
   readonly accessPoints: AccessPoints;
   readonly clientKeys: ClientKeys;
+  readonly instanceCa: InstanceCertificates;
 
   /** `masterKey` wraps key material at rest; without one it is drawn from `random` (in-memory state). */
   constructor(
@@ -72,6 +74,7 @@ export class World {
     this.managed = new ManagedSecrets(this, this.secrets, this.backing);
     this.accessPoints = new AccessPoints(this);
     this.clientKeys = new ClientKeys(this);
+    this.instanceCa = new InstanceCertificates(store, random, wrappingKey);
   }
 
   now(): number {

@@ -1,0 +1,308 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { findOperation, invoke } from '../api/index.js';
+import { KEY_USER, SECRET_USER } from '../domain/access-points.js';
+import type { ClientKey } from '../domain/client-keys.js';
+import { decodeBlob, open, seal } from '../domain/crypto.js';
+import type { KeyRecord } from '../domain/keys.js';
+import type { Scope, World } from '../domain/world.js';
+import { KmsError } from '../protocol/errors.js';
+import type { Message } from './messages.js';
+
+/**
+ * The operations of the KMS Instance API. Keys and secrets are the OpenAPI's own objects; every call
+ * is allowed only by a policy of the client key's application access point (`allow`).
+ *
+ * Ciphertexts: Encrypt/Decrypt/GenerateDataKey use the instance format — AES-GCM with the key's
+ * primary version, `CiphertextBlob` = ciphertext ‖ tag, `Iv` apart, `Aad` as authenticated data —
+ * which only this API decrypts (Decrypt takes KeyId and Iv). The Advance… variants answer the
+ * OpenAPI's self-describing ciphertext blob (key and version inside, the raw bytes of its base64),
+ * so OpenAPI Decrypt reads them too (with EncryptionContext {"Aad": base64(Aad)} when Aad was given)
+ * and they survive key rotation.
+ */
+export interface GatewayContext {
+  world: World;
+  scope: Scope;
+  clientKey: ClientKey;
+  /** The instance the connection named by SNI (`<kst-id>.cryptoservice…`); undefined for loopback. */
+  instanceId: string | undefined;
+  sourceIp: string;
+  requestId: string;
+}
+
+type Operation = (request: Message, ctx: GatewayContext) => Message | Promise<Message>;
+
+const MAX_PLAINTEXT = 6 * 1024;
+const GCM_IV = 12;
+const TAG = 16;
+
+function bytes(request: Message, name: string): Buffer {
+  const value = request[name];
+  return Buffer.isBuffer(value) ? value : Buffer.alloc(0);
+}
+
+function text(request: Message, name: string): string {
+  const value = request[name];
+  return typeof value === 'string' ? value : '';
+}
+
+function required(request: Message, name: string): string {
+  const value = text(request, name);
+  if (value === '') throw new KmsError('MissingParameter', `The parameter ${name} is required.`);
+  return value;
+}
+
+function instanceOf(ctx: GatewayContext, id: string | undefined): string {
+  return id ?? ctx.world.instances.defaultInstance(ctx.scope).kmsInstanceId;
+}
+
+/** The one authorization rule of the gateway: a policy of the AAP covers this use. */
+function allow(ctx: GatewayContext, kmsInstanceId: string, permission: string, resource: string): void {
+  ctx.world.accessPoints.authorize(ctx.scope, ctx.clientKey.aapName, {
+    kmsInstanceId,
+    permission,
+    resource,
+    sourceIp: ctx.sourceIp,
+  });
+}
+
+/** A usable key of the instance, which the AAP may use for cryptography. */
+function usableKey(ctx: GatewayContext, keyRef: string): KeyRecord {
+  const key = ctx.world.keys.resolve(ctx.scope, keyRef);
+  const instanceId = instanceOf(ctx, key.dkmsInstanceId);
+  if (key.managed || (ctx.instanceId !== undefined && ctx.instanceId !== instanceId)) {
+    throw new KmsError('Forbidden.KeyNotFound');
+  }
+  allow(ctx, instanceId, KEY_USER, `key/${key.keyId}`);
+  return ctx.world.keys.usableKey(ctx.scope, key.keyId);
+}
+
+function checkAlgorithm(key: KeyRecord, algorithm: string): string {
+  const expected = key.keySpec === 'Aliyun_SM4' ? 'SM4_GCM' : 'AES_GCM';
+  if (algorithm !== '' && algorithm !== expected) {
+    throw new KmsError(
+      'InvalidParameter',
+      `The Algorithm ${algorithm} is not valid for a ${key.keySpec} key: use ${expected}.`,
+    );
+  }
+  return expected;
+}
+
+function checkPlaintext(plaintext: Buffer): Buffer {
+  if (plaintext.length === 0) throw new KmsError('MissingParameter', 'The parameter Plaintext is required.');
+  if (plaintext.length > MAX_PLAINTEXT)
+    throw new KmsError('InvalidParameter', 'The Plaintext is too long: at most 6 KB.');
+  return plaintext;
+}
+
+/** Instance-format encryption under the key's primary version; a caller's Iv is used as given. */
+function encryptRaw(ctx: GatewayContext, key: KeyRecord, plaintext: Buffer, aad: Buffer, iv: Buffer) {
+  const material = ctx.world.keys.material(key, key.primaryKeyVersion);
+  if (iv.length > 0 && key.keySpec !== 'Aliyun_SM4') {
+    if (iv.length !== GCM_IV) throw new KmsError('InvalidParameter', 'The Iv must be 12 bytes.');
+    const cipher = createCipheriv(`aes-${material.length * 8}-gcm` as 'aes-256-gcm', material, iv);
+    cipher.setAAD(aad);
+    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return { iv, blob: Buffer.concat([ciphertext, cipher.getAuthTag()]) };
+  }
+  const sealed = seal(key.keySpec, material, plaintext, aad, ctx.world.random);
+  return { iv: sealed.iv, blob: Buffer.concat([sealed.ciphertext, sealed.tag]) };
+}
+
+function decryptRaw(key: KeyRecord, ctx: GatewayContext, blob: Buffer, aad: Buffer, iv: Buffer): Buffer {
+  if (blob.length <= TAG || iv.length === 0) {
+    throw new KmsError('InvalidParameter', 'The CiphertextBlob or Iv is not valid.');
+  }
+  const sealed = {
+    iv,
+    tag: blob.subarray(blob.length - TAG),
+    ciphertext: blob.subarray(0, blob.length - TAG),
+  };
+  // The instance format names no version: the primary first, then the older ones.
+  const versions = [
+    key.primaryKeyVersion,
+    ...key.versions
+      .map((v) => v.keyVersionId)
+      .filter((v) => v !== key.primaryKeyVersion)
+      .reverse(),
+  ];
+  if (key.keySpec !== 'Aliyun_SM4' && iv.length !== GCM_IV)
+    throw new KmsError('InvalidParameter', 'The Iv must be 12 bytes.');
+  for (const version of versions) {
+    const material = ctx.world.keys.material(key, version);
+    try {
+      if (key.keySpec === 'Aliyun_SM4') return open(key.keySpec, material, sealed, aad);
+      const decipher = createDecipheriv(`aes-${material.length * 8}-gcm` as 'aes-256-gcm', material, iv);
+      decipher.setAAD(aad);
+      decipher.setAuthTag(sealed.tag);
+      return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+    } catch {
+      // next version
+    }
+  }
+  throw new KmsError(
+    'InvalidCiphertext',
+    'The specified CiphertextBlob is invalid: it was altered, or the Aad or Iv does not match.',
+  );
+}
+
+function aadContext(aad: Buffer): Record<string, string> | undefined {
+  return aad.length > 0 ? { Aad: aad.toString('base64') } : undefined;
+}
+
+function advanceEncrypt(ctx: GatewayContext, key: KeyRecord, plaintext: Buffer, aad: Buffer) {
+  const out = ctx.world.keys.encrypt(ctx.scope, key.keyId, plaintext, aadContext(aad));
+  return {
+    keyVersionId: out.keyVersionId,
+    blob: Buffer.from(out.ciphertextBlob, 'base64'),
+    iv: decodeBlob(out.ciphertextBlob).iv,
+  };
+}
+
+function dataKeyLength(value: unknown): number {
+  const n = typeof value === 'number' && value !== 0 ? value : 32;
+  if (!Number.isInteger(n) || n < 1 || n > 1024) {
+    throw new KmsError('InvalidParameter', 'The NumberOfBytes is not valid: 1 to 1024.');
+  }
+  return n;
+}
+
+export const operations: Record<string, Operation> = {
+  Encrypt: (request, ctx) => {
+    const key = usableKey(ctx, required(request, 'KeyId'));
+    const algorithm = checkAlgorithm(key, text(request, 'Algorithm'));
+    const plaintext = checkPlaintext(bytes(request, 'Plaintext'));
+    const out = encryptRaw(ctx, key, plaintext, bytes(request, 'Aad'), bytes(request, 'Iv'));
+    return {
+      KeyId: key.keyId,
+      CiphertextBlob: out.blob,
+      Iv: out.iv,
+      Algorithm: algorithm,
+      PaddingMode: text(request, 'PaddingMode'),
+    };
+  },
+
+  Decrypt: (request, ctx) => {
+    const key = usableKey(ctx, required(request, 'KeyId'));
+    const algorithm = checkAlgorithm(key, text(request, 'Algorithm'));
+    const plaintext = decryptRaw(
+      key,
+      ctx,
+      bytes(request, 'CiphertextBlob'),
+      bytes(request, 'Aad'),
+      bytes(request, 'Iv'),
+    );
+    return {
+      KeyId: key.keyId,
+      Plaintext: plaintext,
+      Algorithm: algorithm,
+      PaddingMode: text(request, 'PaddingMode'),
+    };
+  },
+
+  GenerateDataKey: (request, ctx) => {
+    const key = usableKey(ctx, required(request, 'KeyId'));
+    const algorithm = checkAlgorithm(key, text(request, 'Algorithm'));
+    const plaintext = ctx.world.random.bytes(dataKeyLength(request.NumberOfBytes));
+    const out = encryptRaw(ctx, key, plaintext, bytes(request, 'Aad'), Buffer.alloc(0));
+    return {
+      KeyId: key.keyId,
+      Iv: out.iv,
+      Plaintext: plaintext,
+      CiphertextBlob: out.blob,
+      Algorithm: algorithm,
+    };
+  },
+
+  AdvanceEncrypt: (request, ctx) => {
+    const key = usableKey(ctx, required(request, 'KeyId'));
+    const algorithm = checkAlgorithm(key, text(request, 'Algorithm'));
+    const out = advanceEncrypt(ctx, key, checkPlaintext(bytes(request, 'Plaintext')), bytes(request, 'Aad'));
+    return {
+      KeyId: key.keyId,
+      CiphertextBlob: out.blob,
+      Iv: out.iv,
+      Algorithm: algorithm,
+      PaddingMode: text(request, 'PaddingMode'),
+      KeyVersionId: out.keyVersionId,
+    };
+  },
+
+  AdvanceDecrypt: (request, ctx) => {
+    const blob = bytes(request, 'CiphertextBlob');
+    if (blob.length === 0)
+      throw new KmsError('MissingParameter', 'The parameter CiphertextBlob is required.');
+    const encoded = blob.toString('base64');
+    const key = usableKey(ctx, decodeBlob(encoded).keyId);
+    const algorithm = checkAlgorithm(key, text(request, 'Algorithm'));
+    const out = ctx.world.keys.decrypt(ctx.scope, encoded, aadContext(bytes(request, 'Aad')));
+    return {
+      KeyId: key.keyId,
+      Plaintext: out.plaintext,
+      Algorithm: algorithm,
+      PaddingMode: text(request, 'PaddingMode'),
+      KeyVersionId: out.keyVersionId,
+    };
+  },
+
+  AdvanceGenerateDataKey: (request, ctx) => {
+    const key = usableKey(ctx, required(request, 'KeyId'));
+    const algorithm = checkAlgorithm(key, '');
+    const plaintext = ctx.world.random.bytes(dataKeyLength(request.NumberOfBytes));
+    const out = advanceEncrypt(ctx, key, plaintext, bytes(request, 'Aad'));
+    return {
+      KeyId: key.keyId,
+      Iv: out.iv,
+      Plaintext: plaintext,
+      CiphertextBlob: out.blob,
+      Algorithm: algorithm,
+      KeyVersionId: out.keyVersionId,
+    };
+  },
+
+  GenerateRandom: (request, ctx) => {
+    const length = typeof request.Length === 'number' ? request.Length : 0;
+    if (!Number.isInteger(length) || length < 1 || length > 1024) {
+      throw new KmsError('InvalidParameter', 'The Length is not valid: 1 to 1024.');
+    }
+    return { Random: ctx.world.random.bytes(length) };
+  },
+
+  GetSecretValue: (request, ctx) => {
+    const name = required(request, 'SecretName');
+    const secret = ctx.world.secrets.get(ctx.scope, name);
+    const instanceId = instanceOf(ctx, secret.dkmsInstanceId);
+    if (ctx.instanceId !== undefined && ctx.instanceId !== instanceId) {
+      throw new KmsError('Forbidden.ResourceNotFound', `The secret "${name}" is not found.`);
+    }
+    allow(ctx, instanceId, SECRET_USER, `secret/${secret.name}`);
+    const raw: Record<string, string> = { SecretName: secret.name };
+    if (text(request, 'VersionStage')) raw.VersionStage = text(request, 'VersionStage');
+    if (text(request, 'VersionId')) raw.VersionId = text(request, 'VersionId');
+    if (request.FetchExtendedConfig === true) raw.FetchExtendedConfig = 'true';
+    // The OpenAPI's own GetSecretValue reads the value: the same stages, versions and refusals.
+    return invoke(findOperation('GetSecretValue'), raw, {
+      action: 'GetSecretValue',
+      requestId: ctx.requestId,
+      principal: {
+        accessKeyId: ctx.clientKey.clientKeyId,
+        accountId: ctx.scope.accountId,
+        name: ctx.clientKey.aapName,
+      },
+      scope: ctx.scope,
+      world: ctx.world,
+    }).then((value) => ({
+      SecretName: value.SecretName,
+      SecretType: value.SecretType,
+      SecretData: value.SecretData,
+      SecretDataType: value.SecretDataType,
+      VersionStages: (value.VersionStages as { VersionStage: string[] }).VersionStage,
+      VersionId: value.VersionId,
+      CreateTime: value.CreateTime,
+      LastRotationDate: value.LastRotationDate ?? '',
+      NextRotationDate: value.NextRotationDate ?? '',
+      ExtendedConfig: value.ExtendedConfig ?? '',
+      AutomaticRotation: value.AutomaticRotation ?? '',
+      RotationInterval: value.RotationInterval ?? '',
+    }));
+  },
+};

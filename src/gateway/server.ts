@@ -1,0 +1,312 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import type { ClientKey } from '../domain/client-keys.js';
+import { INSTANCE_HOST_SUFFIX, type TlsIdentity } from '../domain/instance-ca.js';
+import type { Emulator } from '../emulator.js';
+import { DroppedConnection } from '../fixtures/faults.js';
+import { KmsError } from '../protocol/errors.js';
+import type { CallRecord } from '../server.js';
+import { decodeRequest, encodeError, encodeResponse, type Message } from './messages.js';
+import { type GatewayContext, operations } from './operations.js';
+import { bodyHash, SIGNATURE_METHOD, stringToSign, verifySignature } from './signature.js';
+
+/**
+ * The KMS Instance API gateway: its own TLS listener, speaking protobuf over `POST /` as the KMS
+ * Instance SDKs do. The certificate is chosen per connection: SNI `<kst-id>.cryptoservice.kms.
+ * aliyuncs.com` gets one issued by that instance's CA; a connection naming no instance (an IP, as
+ * with endpoint 127.0.0.1:<port>) gets the loopback certificate issued by the emulator root, which
+ * every instance's CaCertificateChainPem verifies. Without an instance named (SNI or Host), a call
+ * may use keys and secrets of any instance of the client key's account, as its policies allow.
+ */
+export const API_VERSION = 'dkms-gcs-0.2';
+const DATE_WINDOW_MS = 15 * 60_000;
+const BODY_LIMIT = 1024 * 1024;
+const INSTANCE_HOST = new RegExp(
+  `^(kst-[a-z0-9]+)${INSTANCE_HOST_SUFFIX.replace(/\./g, '\\.')}(:\\d+)?$`,
+  'i',
+);
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  const one = Array.isArray(value) ? value[0] : value;
+  return one === undefined || one === '' ? undefined : one;
+}
+
+function gatewayError(code: string, message: string, status: number): KmsError {
+  return new KmsError(code, message, { status });
+}
+
+/** The instance a host name names, if it exists in any account. */
+function namedInstance(emulator: Emulator, host: string | undefined): string | undefined {
+  const match = host ? INSTANCE_HOST.exec(host) : null;
+  if (!match) return undefined;
+  const id = (match[1] as string).toLowerCase();
+  const instances = emulator.world.store.table<{ kmsInstanceId: string }>('instances');
+  return instances.partitions().some((p) => instances.get(p, id)) ? id : undefined;
+}
+
+export function createGatewayServer(emulator: Emulator): Server {
+  const contexts = new WeakMap<TlsIdentity, SecureContext>();
+  const contextOf = (identity: TlsIdentity) => {
+    let context = contexts.get(identity);
+    if (!context) {
+      context = createSecureContext(identity);
+      contexts.set(identity, context);
+    }
+    return context;
+  };
+  let loopback = emulator.world.instanceCa.tlsIdentity();
+  const server = createServer(
+    {
+      ...loopback,
+      SNICallback: (servername, callback) => {
+        try {
+          const instanceId = namedInstance(emulator, servername);
+          callback(null, contextOf(emulator.world.instanceCa.tlsIdentity(instanceId)));
+        } catch (error) {
+          callback(error as Error);
+        }
+      },
+    },
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= BODY_LIMIT) chunks.push(chunk);
+      });
+      req.on('end', () => {
+        void handle(emulator, req, res, Buffer.concat(chunks), size > BODY_LIMIT);
+      });
+    },
+  );
+  // A reset or a seed makes a new world with a new root: new connections get its certificate.
+  server.on('connection', () => {
+    const current = emulator.world.instanceCa.tlsIdentity();
+    if (current !== loopback) {
+      loopback = current;
+      server.setSecureContext(current);
+    }
+  });
+  return server;
+}
+
+/** What faults and the audit journal see of a gateway call: no byte fields, no values. */
+function recordParams(request: Message): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(request).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''),
+  );
+}
+
+function authenticate(
+  emulator: Emulator,
+  req: IncomingMessage,
+  body: Buffer,
+): { apiName: string; clientKey: ClientKey } {
+  const version = header(req, 'x-kms-apiversion');
+  if (version !== API_VERSION) {
+    throw gatewayError('InvalidApiVersion', `The ApiVersion "${version ?? ''}" is invalid.`, 400);
+  }
+  const apiName = header(req, 'x-kms-apiname') ?? '';
+  if (!Object.hasOwn(operations, apiName)) {
+    throw gatewayError('InvalidApiName', `The ApiName "${apiName}" is invalid.`, 400);
+  }
+  const method = header(req, 'x-kms-signaturemethod');
+  if (method === undefined)
+    throw gatewayError('InvalidParam', 'The Param x-kms-signaturemethod is invalid.', 400);
+  if (method !== SIGNATURE_METHOD) {
+    throw gatewayError(
+      'InvalidParam',
+      `The Param x-kms-signaturemethod is invalid. message:"${method}".`,
+      400,
+    );
+  }
+  const clientKeyId = header(req, 'x-kms-acccesskeyid');
+  if (clientKeyId === undefined) {
+    throw gatewayError(
+      'MissingParameter',
+      'Parameter x-kms-acccesskeyid does not exist in http header or body.',
+      400,
+    );
+  }
+  const date = Date.parse(header(req, 'date') ?? '');
+  if (Number.isNaN(date)) throw gatewayError('InvalidParam', 'The Param Date is invalid.', 400);
+  const wallNow = (emulator.options.wallClock ?? Date.now)();
+  if (Math.abs(wallNow - date) > DATE_WINDOW_MS) {
+    throw gatewayError('RequestTimeTooSkewed', 'Request time exceeds server time more than 15 minutes.', 400);
+  }
+  const clientKey = emulator.world.clientKeys.find(clientKeyId);
+  if (!clientKey) {
+    throw gatewayError('InvalidAccessKeyId.NotFound', `The client key ${clientKeyId} does not exist.`, 401);
+  }
+  return { apiName, clientKey };
+}
+
+function verify(emulator: Emulator, req: IncomingMessage, body: Buffer, clientKey: ClientKey): void {
+  const bearer = /^Bearer\s+(\S+)$/.exec(header(req, 'authorization') ?? '');
+  if (!bearer)
+    throw gatewayError('IncompleteSignature', 'The Authorization header is not "Bearer <signature>".', 401);
+  const text = stringToSign(req.method ?? 'POST', req.headers);
+  const hash = header(req, 'content-sha256');
+  if (
+    (hash !== undefined && hash !== bodyHash(body)) ||
+    !verifySignature(text, bearer[1] as string, emulator.world.clientKeys.publicKey(clientKey))
+  ) {
+    throw gatewayError(
+      'SignatureDoesNotMatch',
+      'The request signature does not match the signature the client key would make.',
+      401,
+    );
+  }
+  const now = emulator.world.now();
+  if (now < clientKey.notBefore || now > clientKey.notAfter) {
+    throw gatewayError(
+      'InvalidAccessKeyId.Inactive',
+      `The client key ${clientKey.clientKeyId} is not valid now (valid ${new Date(clientKey.notBefore).toISOString()} to ${new Date(clientKey.notAfter).toISOString()}).`,
+      401,
+    );
+  }
+}
+
+async function handle(
+  emulator: Emulator,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  tooLarge: boolean,
+): Promise<void> {
+  const started = performance.now();
+  const world = emulator.world;
+  const requestId = world.ids.uuid();
+  const socket = req.socket as { servername?: string | false; remoteAddress?: string };
+  let record: CallRecord | undefined;
+  let status = 200;
+  let answer: Buffer;
+  try {
+    if (req.method !== 'POST')
+      throw gatewayError('InvalidApiName', 'The KMS Instance API answers POST / only.', 400);
+    if (tooLarge) throw gatewayError('RequestEntityTooLarge', 'The request body is larger than 1 MB.', 413);
+    const { apiName, clientKey } = (() => {
+      try {
+        return authenticate(emulator, req, body);
+      } catch (error) {
+        const claimed = header(req, 'x-kms-acccesskeyid');
+        record = gatewayRecord(requestId, header(req, 'x-kms-apiname') ?? '', claimed, undefined, emulator);
+        record.authFailed = true;
+        throw error;
+      }
+    })();
+    const scope = { accountId: clientKey.accountId, regionId: clientKey.regionId };
+    record = gatewayRecord(
+      requestId,
+      apiName,
+      clientKey.clientKeyId,
+      clientKey.accountId,
+      emulator,
+      clientKey.regionId,
+    );
+    try {
+      verify(emulator, req, body, clientKey);
+    } catch (error) {
+      record.authFailed = true;
+      throw error;
+    }
+    const request = decodeRequest(apiName, body);
+    record.params = recordParams(request);
+    await emulator.faults.before(record);
+    world.scheduler.runDue();
+    const ctx: GatewayContext = {
+      world,
+      scope,
+      clientKey,
+      instanceId:
+        namedInstance(emulator, typeof socket.servername === 'string' ? socket.servername : undefined) ??
+        namedInstance(emulator, header(req, 'host')),
+      sourceIp: emulator.options.gatewaySourceIp ?? socket.remoteAddress ?? '',
+      requestId,
+    };
+    const operation = operations[apiName] as (typeof operations)[string];
+    const result = await world.store.transaction(() => operation(request, ctx));
+    record.result = Object.fromEntries(
+      ['KeyVersionId', 'VersionId'].filter((k) => typeof result[k] === 'string').map((k) => [k, result[k]]),
+    );
+    answer = encodeResponse(apiName, { ...result, RequestId: requestId });
+  } catch (error) {
+    if (error instanceof DroppedConnection) {
+      if (record) {
+        record.status = 0;
+        record.code = 'ConnectionDropped';
+        emulator.audit.after(record);
+      }
+      req.socket.destroy();
+      return;
+    }
+    const failure =
+      error instanceof KmsError
+        ? error
+        : (emulator.logger.error({ err: error }, 'gateway internal failure'),
+          new KmsError('InternalFailure'));
+    status = failure.status;
+    if (record) {
+      record.status = failure.status;
+      record.code = failure.code;
+    }
+    for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
+    answer = encodeError({
+      StatusCode: failure.status,
+      ErrorCode: failure.code,
+      ErrorMessage: failure.message,
+      RequestId: requestId,
+    });
+  }
+  try {
+    await world.store.commit();
+  } catch (error) {
+    emulator.logger.error({ err: error }, 'gateway commit failed');
+    status = 500;
+    answer = encodeError({
+      StatusCode: 500,
+      ErrorCode: 'InternalFailure',
+      ErrorMessage: 'Internal Failure.',
+      RequestId: requestId,
+    });
+  }
+  if (record) {
+    record.durationMs = Math.round((performance.now() - started) * 100) / 100;
+    emulator.audit.after(record);
+  }
+  emulator.logger.info(
+    {
+      gateway: true,
+      action: record?.action,
+      clientKeyId: record?.accessKeyId,
+      status,
+      ms: record?.durationMs,
+    },
+    'request',
+  );
+  res.writeHead(status, { 'content-type': 'application/x-protobuf', 'x-kms-requestid': requestId });
+  res.end(answer);
+}
+
+function gatewayRecord(
+  requestId: string,
+  action: string,
+  clientKeyId: string | undefined,
+  accountId: string | undefined,
+  emulator: Emulator,
+  regionId?: string,
+): CallRecord {
+  return {
+    requestId,
+    action,
+    params: {},
+    accessKeyId: clientKeyId,
+    accountId,
+    regionId: regionId ?? emulator.options.defaultRegion,
+    status: 200,
+    code: undefined,
+    durationMs: 0,
+  };
+}

@@ -1,0 +1,45 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../src/index.js';
+import { instanceAccessWorld } from './helpers/instance-access.js';
+
+/**
+ * The official KMS Instance SDK for Go (github.com/aliyun/alibabacloud-dkms-gcs-go-sdk v0.5.1)
+ * against the gateway, certificate verification on (test/sdk/dkms-go/main.go). Skipped without Go.
+ */
+const DIR = join(import.meta.dirname, 'sdk', 'dkms-go');
+const BINARY = join(DIR, '.bin', 'dkms-go');
+const build = spawnSync('go', ['build', '-o', BINARY, '.'], { cwd: DIR, encoding: 'utf8', timeout: 600_000 });
+const available = build.status === 0;
+
+let emulator: Emulator;
+let results: { case: string; ok: boolean; detail: string }[] = [];
+
+describe.skipIf(!available)('KMS Instance SDK for Go (alibabacloud-dkms-gcs-go-sdk)', () => {
+  beforeAll(async () => {
+    emulator = await startEmulator({ gatewayPort: 0 });
+    const world = await instanceAccessWorld(emulator);
+    const { stdout } = await promisify(execFile)(BINARY, [world], { encoding: 'utf8', timeout: 240_000 });
+    results = JSON.parse(stdout.trim().split('\n').pop() as string);
+  }, 300_000);
+  afterAll(() => emulator?.close());
+
+  for (const name of [
+    'Encrypt / Decrypt with Aad',
+    'GenerateDataKey',
+    'AdvanceEncrypt / AdvanceDecrypt / AdvanceGenerateDataKey',
+    'GenerateRandom',
+    'GetSecretValue',
+    'refusals: policy, network rule, unknown key, deleted and forged client keys',
+    'certificate verification is on: the system roots do not trust the gateway',
+    'Rejected.Throttling (429) is retried by the SDK',
+  ]) {
+    it(name, () => {
+      const result = results.find((r) => r.case === name);
+      expect(result, `the suite reported no result for "${name}"`).toBeDefined();
+      expect(result?.ok, result?.detail).toBe(true);
+    });
+  }
+});
