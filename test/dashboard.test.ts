@@ -115,7 +115,9 @@ describe('GET /_emulator/world', () => {
       keyAlgorithm: 'RSA_2048',
       notBefore: Date.parse('2030-01-01T00:00:00Z'),
       policies: ['orders-policy'],
+      sourcePrivateIp: ['10.0.0.0/8'],
       privateKeyData: 'MIIprivate-key-data',
+      clientSecretId: 'looks-like-an-id',
       password: 'Client#Passw0rd',
       publicKeyPem: '-----BEGIN PUBLIC KEY-----',
       nested: { privateKey: 'deep-secret' },
@@ -128,6 +130,7 @@ describe('GET /_emulator/world', () => {
         keyAlgorithm: 'RSA_2048',
         notBefore: '2030-01-01T00:00:00Z',
         policies: ['orders-policy'],
+        sourcePrivateIp: ['10.0.0.0/8'],
       },
     ]);
     expect(res.body.resources['import-tokens']).toBeUndefined();

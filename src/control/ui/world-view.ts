@@ -195,8 +195,31 @@ function backingOf(secret: SecretRecord): Record<string, unknown> | undefined {
  * names, states, times or plain settings, holding scalars or lists of scalars; anything named like
  * a credential or key material is dropped whatever its value.
  */
-const SAFE_FIELD =
-  /^(id|name|type|status|state|description|scope|kind|network|networkrules|policies|permissions|resources|sourceprivateip|keyalgorithm|keyspec|keyusage|authenticationmethod|notbefore|notafter|accountid|regionid|.*(id|ids|name|names|time|date|type|status|state|count))$/i;
+/** Settings of the access areas, kept by exact name (sourcePrivateIp would trip the pattern below). */
+const SAFE_NAMES = new Set([
+  'id',
+  'name',
+  'type',
+  'status',
+  'state',
+  'description',
+  'scope',
+  'kind',
+  'networkrules',
+  'policies',
+  'permissions',
+  'resources',
+  'sourceprivateip',
+  'keyalgorithm',
+  'keyorigin',
+  'keyspec',
+  'keyusage',
+  'kmsinstance',
+  'authenticationmethod',
+  'notbefore',
+  'notafter',
+]);
+const SAFE_FIELD = /(id|ids|name|names|time|date|type|status|state|count)$/i;
 const UNSAFE_FIELD =
   /secret|password|passphrase|private|material|wrapped|token|blob|cipher|plain|pem|pkcs|signature|data$|value$/i;
 
@@ -204,7 +227,8 @@ export function safeRecord(record: unknown): Record<string, unknown> {
   const view: Record<string, unknown> = {};
   if (!record || typeof record !== 'object') return view;
   for (const [field, value] of Object.entries(record as Record<string, unknown>)) {
-    if (!SAFE_FIELD.test(field) || UNSAFE_FIELD.test(field)) continue;
+    if (!SAFE_NAMES.has(field.toLowerCase()) && (!SAFE_FIELD.test(field) || UNSAFE_FIELD.test(field)))
+      continue;
     if (isScalar(value)) view[field] = asShown(field, value);
     else if (Array.isArray(value) && value.every(isScalar)) view[field] = value.map((v) => asShown(field, v));
   }
