@@ -13,6 +13,10 @@ The SDK's source is parsed (Python `ast`), never imported, so no SDK dependency 
     ... --out spec/sdk-models.json                      # default: stdout
 
 `spec/sdk-models.json` is this script's output for the pinned version; src/api/spec.ts reads it.
+
+Operations the release dropped (the ten certificate operations left the SDK in 3.0.0) are written
+under "retired", from the last release that had them (RETIRED_FROM, downloaded the same way; 2.x
+releases keep every model in one models.py): their newest official models. `--no-retired` skips it.
 """
 import argparse
 import ast
@@ -27,6 +31,8 @@ import tempfile
 import zipfile
 
 PACKAGE = 'alibabacloud_kms20160120'
+# The last release with all ten certificate operations (2.4.0 already lacks CreateCertificate).
+RETIRED_FROM = '2.3.1'
 HERE = os.path.dirname(os.path.abspath(__file__))
 REQUIREMENTS = os.path.join(HERE, '..', 'test', 'sdk', 'python', 'requirements.txt')
 
@@ -145,7 +151,7 @@ SCALARS = {'str': 'string', 'int': 'integer', 'bool': 'boolean', 'float': 'numbe
 
 
 def type_of(annotation, classes, seen=()):
-    text = annotation.replace('main_models.', '').strip()
+    text = annotation.replace('kms_20160120_models.', '').replace('main_models.', '').strip()
     if text in SCALARS:
         return {'type': SCALARS[text]}
     m = re.match(r'^List\[(.*)\]$', text)
@@ -190,7 +196,7 @@ def client_operations(sdk_dir, classes):
                 action = sub.value.value
         if not action:
             continue
-        request_class = annotation_text(fn.args.args[1].annotation).replace('main_models.', '') \
+        request_class = annotation_text(fn.args.args[1].annotation).replace('kms_20160120_models.', '').replace('main_models.', '') \
             if len(fn.args.args) > 2 else None
         styles = {}   # wire name → style, from array_to_string_with_specified_style(tmp_req.x, 'Name', 'json')
         positions = {}  # wire name → Query/Body
@@ -222,7 +228,7 @@ def client_operations(sdk_dir, classes):
             if 'items' in param:
                 param['items'].pop('properties', None)
             params.append(param)
-        response_class = annotation_text(fn.returns).replace('main_models.', '')
+        response_class = annotation_text(fn.returns).replace('kms_20160120_models.', '').replace('main_models.', '')
         body_class = response_class + 'Body'
         operations[action] = {
             'request': params,
@@ -237,6 +243,7 @@ def main():
     parser.add_argument('--sdk-dir')
     parser.add_argument('--installed', action='store_true')
     parser.add_argument('--out')
+    parser.add_argument('--no-retired', action='store_true')
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.sdk_dir:
@@ -255,6 +262,13 @@ def main():
                        'generatedBy': 'scripts/sdk-models.py (do not edit by hand)'},
             'operations': client_operations(sdk_dir, classes),
         }
+        if not args.no_retired:
+            older_dir = download(RETIRED_FROM, os.path.join(tmp, 'retired'))
+            older = client_operations(older_dir, model_classes(older_dir))
+            data['retired'] = {
+                'version': RETIRED_FROM,
+                'operations': {name: op for name, op in older.items() if name not in data['operations']},
+            }
     text = json.dumps(data, indent=1, sort_keys=False) + '\n'
     if args.out:
         with open(args.out, 'w') as f:

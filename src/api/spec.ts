@@ -74,46 +74,6 @@ interface RawSpec {
 
 export const API_VERSION = '2016-01-20';
 
-/**
- * Operations published after the spec snapshot (spec/README.md): parameters only. Used only for an
- * operation that spec/sdk-models.json does not list (the SDK's models win where they have it).
- */
-const NEWER_OPERATIONS: Record<string, RawParam[]> = {
-  // Parameters as the Tea SDKs (alibabacloud_kms20160120 3.x) send them: a JSON array of
-  // {SecretName, VersionId?, VersionStage?, FetchExtendedConfig?}, at most 20.
-  BatchGetSecretValue: [
-    {
-      name: 'SecretsList',
-      style: 'json',
-      schema: { type: 'array', items: { type: 'object' }, required: true },
-    },
-  ],
-  // GenerateMac / VerifyMac as alibabacloud_kms20160120 3.3.1 sends them (all in the query; DryRun
-  // typed as a string there).
-  GenerateMac: [
-    { name: 'KeyId', schema: { type: 'string', required: true } },
-    { name: 'Algorithm', schema: { type: 'string', required: true } },
-    { name: 'Message', schema: { type: 'string', required: true } },
-    { name: 'DryRun', schema: { type: 'string', required: false } },
-  ],
-  VerifyMac: [
-    { name: 'KeyId', schema: { type: 'string', required: true } },
-    { name: 'Algorithm', schema: { type: 'string', required: true } },
-    { name: 'Message', schema: { type: 'string', required: true } },
-    { name: 'Mac', schema: { type: 'string', required: true } },
-    { name: 'DryRun', schema: { type: 'string', required: false } },
-  ],
-  GetDefaultKmsInstance: [],
-  GetKmsInstanceQuotaInfos: [
-    { name: 'KmsInstanceId', schema: { type: 'string', required: true } },
-    { name: 'ResourceType', schema: { type: 'string', required: false } },
-  ],
-  ReleaseKmsInstance: [
-    { name: 'KmsInstanceId', schema: { type: 'string', required: true } },
-    { name: 'ForceDeleteWithoutBackup', schema: { type: 'boolean', required: false } },
-  ],
-};
-
 const specPath = fileURLToPath(new URL('../../spec/kms-2016-01-20.api-docs.json', import.meta.url));
 const raw = JSON.parse(readFileSync(specPath, 'utf8')) as RawSpec;
 const sdkPath = fileURLToPath(new URL('../../spec/sdk-models.json', import.meta.url));
@@ -197,9 +157,6 @@ function fromSdk(
 
 export const operations: ReadonlyMap<string, OperationSpec> = new Map([
   ...Object.entries(raw.apis).map(([name, api]) => [name, toOperation(name, api)] as const),
-  ...Object.entries(NEWER_OPERATIONS).map(
-    ([name, parameters]) => [name, toOperation(name, { parameters })] as const,
-  ),
   ...Object.entries(sdk.operations).map(
     ([name, model]) => [name, fromSdk(name, model, raw.apis[name])] as const,
   ),

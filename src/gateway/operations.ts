@@ -3,6 +3,7 @@ import { findOperation, invoke } from '../api/index.js';
 import { KEY_USER, SECRET_USER } from '../domain/access-points.js';
 import type { ClientKey } from '../domain/client-keys.js';
 import { decodeBlob, open, seal } from '../domain/crypto.js';
+import { isSymmetric } from '../domain/key-specs.js';
 import type { KeyRecord } from '../domain/keys.js';
 import type { Scope, World } from '../domain/world.js';
 import { KmsError } from '../protocol/errors.js';
@@ -77,6 +78,13 @@ function usableKey(ctx: GatewayContext, keyRef: string): KeyRecord {
 }
 
 function checkAlgorithm(key: KeyRecord, algorithm: string): string {
+  // The instance API's Encrypt, Decrypt and GenerateDataKey take symmetric keys (key pairs sign).
+  if (!isSymmetric(key.keySpec)) {
+    throw new KmsError(
+      'InvalidParameter',
+      `The key ${key.keyId} (KeySpec ${key.keySpec}) is not a symmetric encryption key.`,
+    );
+  }
   const expected = key.keySpec === 'Aliyun_SM4' ? 'SM4_GCM' : 'AES_GCM';
   if (algorithm !== '' && algorithm !== expected) {
     throw new KmsError(
@@ -104,6 +112,7 @@ function encryptRaw(ctx: GatewayContext, key: KeyRecord, plaintext: Buffer, aad:
     const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return { iv, blob: Buffer.concat([ciphertext, cipher.getAuthTag()]) };
   }
+  if (!isSymmetric(key.keySpec)) throw new KmsError('InvalidParameter', 'The key is not symmetric.');
   const sealed = seal(key.keySpec, material, plaintext, aad, ctx.world.random);
   return { iv: sealed.iv, blob: Buffer.concat([sealed.ciphertext, sealed.tag]) };
 }

@@ -16,6 +16,8 @@ export interface SdkModels {
     string,
     { request: (SdkType & { name: string; required: boolean })[]; response: Record<string, SdkType> }
   >;
+  /** Operations the newest release dropped, from the last release that had them. */
+  retired?: { version: string; operations: SdkModels['operations'] };
 }
 
 const root = resolve(import.meta.dirname, '..', '..');

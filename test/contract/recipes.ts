@@ -1,4 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
+import 'reflect-metadata';
+import { createHash, generateKeyPairSync, webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 
 /**
  * How to call each implemented operation in the states that produce its conditional fields.
@@ -28,6 +30,9 @@ export const neverAnswered: Record<string, Record<string, string>> = {
   Decrypt: { CiphertextForRecipient: 'Recipient (Nitro enclave attestation) is refused with a 400' },
   GenerateDataKey: { CiphertextForRecipient: 'Recipient (Nitro enclave attestation) is refused with a 400' },
   GetSecretValue: { CiphertextForRecipient: 'Recipient (Nitro enclave attestation) is refused with a 400' },
+  AsymmetricDecrypt: {
+    CiphertextForRecipient: 'Recipient (Nitro enclave attestation) is refused with a 400',
+  },
 };
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -452,6 +457,227 @@ export const recipes: Record<string, Recipe[]> = {
       Policy: json({ Version: '1', Statement: [] }),
     })),
   ],
+  // --- asymmetric keys and HMAC ---
+  GetPublicKey: [
+    one('an RSA key pair', async (c) => keyPair(c, 'RSA_2048', 'ENCRYPT/DECRYPT')),
+    one('an EC key pair', async (c) => keyPair(c, 'EC_P256', 'SIGN/VERIFY')),
+  ],
+  AsymmetricSign: [
+    one('an EC signing key', async (c) => ({
+      ...(await keyPair(c, 'EC_P256', 'SIGN/VERIFY')),
+      Algorithm: 'ECDSA_SHA_256',
+      Digest: DIGEST,
+    })),
+  ],
+  AsymmetricVerify: [
+    one('a signature of the key', async (c) => {
+      const key = await keyPair(c, 'EC_P256', 'SIGN/VERIFY');
+      const signed = await c.call('AsymmetricSign', { ...key, Algorithm: 'ECDSA_SHA_256', Digest: DIGEST });
+      return { ...key, Algorithm: 'ECDSA_SHA_256', Digest: DIGEST, Value: signed.Value };
+    }),
+  ],
+  AsymmetricEncrypt: [
+    one('an RSA encryption key', async (c) => ({
+      ...(await keyPair(c, 'RSA_2048', 'ENCRYPT/DECRYPT')),
+      Algorithm: 'RSAES_OAEP_SHA_256',
+      Plaintext: 'aGVsbG8=',
+    })),
+  ],
+  AsymmetricDecrypt: [
+    one('a ciphertext of the key', async (c) => {
+      const key = await keyPair(c, 'RSA_2048', 'ENCRYPT/DECRYPT');
+      const encrypted = await c.call('AsymmetricEncrypt', {
+        ...key,
+        Algorithm: 'RSAES_OAEP_SHA_256',
+        Plaintext: 'aGVsbG8=',
+      });
+      return { ...key, Algorithm: 'RSAES_OAEP_SHA_256', CiphertextBlob: encrypted.CiphertextBlob };
+    }),
+  ],
+  GenerateMac: [
+    one('an HMAC key', async (c) => ({
+      KeyId: await newKey(c, { KeySpec: 'HMAC_SHA_256', KeyUsage: 'GENERATE/VERIFY_MAC' }),
+      Algorithm: 'HMAC_SHA_256',
+      Message: 'aGVsbG8=',
+    })),
+  ],
+  VerifyMac: [
+    one('a MAC of the key', async (c) => {
+      const KeyId = await newKey(c, { KeySpec: 'HMAC_SHA_256', KeyUsage: 'GENERATE/VERIFY_MAC' });
+      const params = { KeyId, Algorithm: 'HMAC_SHA_256', Message: 'aGVsbG8=' };
+      return { ...params, Mac: (await c.call('GenerateMac', params)).Mac };
+    }),
+  ],
+
+  // --- certificates (models of alibabacloud_kms20160120 2.3.1, the last release with them) ---
+  CreateCertificate: [
+    one('an RSA certificate request with SANs', () => ({
+      Subject: 'CN=contract.example.com,O=Example,C=CN',
+      KeySpec: 'RSA_2048',
+      SubjectAlternativeNames: json(['contract.example.com']),
+      ExportablePrivateKey: false,
+    })),
+  ],
+  UploadCertificate: [
+    one('a pending certificate', async (c) => {
+      const { CertificateId, Csr } = await c.call('CreateCertificate', {
+        Subject: 'CN=contract.example.com,O=Example,C=CN',
+        KeySpec: 'RSA_2048',
+      });
+      return { CertificateId, Certificate: await issue(Csr), CertificateChain: (await testCa()).pem };
+    }),
+  ],
+  GetCertificate: [
+    one('a pending certificate (no certificate yet)', async (c) => ({
+      CertificateId: (
+        await c.call('CreateCertificate', { Subject: 'CN=pending.example.com,C=CN', KeySpec: 'RSA_2048' })
+      ).CertificateId,
+    })),
+    one('an uploaded certificate with its chain', async (c) => ({ CertificateId: await certificate(c) })),
+  ],
+  DescribeCertificate: [
+    one('a pending certificate', async (c) => ({
+      CertificateId: (
+        await c.call('CreateCertificate', { Subject: 'CN=pending.example.com,C=CN', KeySpec: 'RSA_2048' })
+      ).CertificateId,
+    })),
+    one('an uploaded certificate with SANs', async (c) => ({ CertificateId: await certificate(c) })),
+  ],
+  UpdateCertificateStatus: [
+    one('an active certificate', async (c) => ({ CertificateId: await certificate(c), Status: 'INACTIVE' })),
+  ],
+  DeleteCertificate: [one('a certificate', async (c) => ({ CertificateId: await certificate(c) }))],
+  CertificatePrivateKeySign: [
+    one('an active certificate, RAW message', async (c) => ({
+      CertificateId: await certificate(c),
+      Algorithm: 'RSA_PKCS1_SHA_256',
+      MessageType: 'RAW',
+      Message: 'aGVsbG8=',
+    })),
+  ],
+  CertificatePublicKeyVerify: [
+    one('a signature of the certificate', async (c) => {
+      const params = {
+        CertificateId: await certificate(c),
+        Algorithm: 'RSA_PKCS1_SHA_256',
+        MessageType: 'RAW',
+        Message: 'aGVsbG8=',
+      };
+      return {
+        ...params,
+        SignatureValue: (await c.call('CertificatePrivateKeySign', params)).SignatureValue,
+      };
+    }),
+  ],
+  CertificatePublicKeyEncrypt: [
+    one('an active certificate', async (c) => ({
+      CertificateId: await certificate(c),
+      Algorithm: 'RSAES_OAEP_SHA_256',
+      Plaintext: 'aGVsbG8=',
+    })),
+  ],
+  CertificatePrivateKeyDecrypt: [
+    one('a ciphertext for the certificate', async (c) => {
+      const params = { CertificateId: await certificate(c), Algorithm: 'RSAES_OAEP_SHA_256' };
+      const encrypted = await c.call('CertificatePublicKeyEncrypt', { ...params, Plaintext: 'aGVsbG8=' });
+      return { ...params, CiphertextBlob: encrypted.CiphertextBlob };
+    }),
+  ],
+
+  // --- application access (network rules, policies, access points, client keys) ---
+  CreateNetworkRule: [
+    one('a private rule', () => ({
+      Name: unique('contract-rule'),
+      Type: 'Private',
+      Description: 'office',
+      SourcePrivateIp: json(['10.0.0.0/8', '192.168.1.7']),
+    })),
+  ],
+  DescribeNetworkRule: [one('a rule', async (c) => ({ Name: await networkRule(c) }))],
+  ListNetworkRules: [
+    one('some rules', async (c) => {
+      await networkRule(c);
+      return {};
+    }),
+  ],
+  UpdateNetworkRule: [
+    one('a rule', async (c) => ({
+      Name: await networkRule(c),
+      Description: 'd',
+      SourcePrivateIp: '10.1.0.0/16',
+    })),
+  ],
+  DeleteNetworkRule: [one('an unused rule', async (c) => ({ Name: await networkRule(c) }))],
+  CreatePolicy: [
+    one('with network rules', async (c) => ({
+      Name: unique('contract-policy'),
+      Description: 'app',
+      KmsInstance: (await c.call('GetDefaultKmsInstance')).DefaultKmsInstanceId,
+      Permissions: json([KEY_USER, SECRET_USER]),
+      Resources: json(['key/*', 'secret/*']),
+      AccessControlRules: json({ NetworkRules: [await networkRule(c)] }),
+    })),
+  ],
+  DescribePolicy: [one('a policy with network rules', async (c) => ({ Name: await policy(c) }))],
+  ListPolicies: [
+    one('some policies', async (c) => {
+      await policy(c);
+      return {};
+    }),
+  ],
+  UpdatePolicy: [
+    one('a policy', async (c) => ({
+      Name: await policy(c),
+      Description: 'd',
+      Permissions: json([KEY_USER]),
+      Resources: json(['key/*']),
+      AccessControlRules: json({ NetworkRules: [] }),
+    })),
+  ],
+  DeletePolicy: [one('an unused policy', async (c) => ({ Name: await policy(c) }))],
+  CreateApplicationAccessPoint: [
+    one('with a policy', async (c) => ({
+      Name: unique('contract-aap'),
+      AuthenticationMethod: 'ClientKey',
+      Description: 'app',
+      Policies: json([await policy(c)]),
+    })),
+  ],
+  DescribeApplicationAccessPoint: [one('an access point', async (c) => ({ Name: await accessPoint(c) }))],
+  ListApplicationAccessPoints: [
+    one('some access points', async (c) => {
+      await accessPoint(c);
+      return {};
+    }),
+  ],
+  UpdateApplicationAccessPoint: [
+    one('an access point', async (c) => ({
+      Name: await accessPoint(c),
+      Description: 'd',
+      Policies: json([await policy(c)]),
+    })),
+  ],
+  DeleteApplicationAccessPoint: [one('an access point', async (c) => ({ Name: await accessPoint(c) }))],
+  CreateClientKey: [
+    one('with a validity window', async (c) => ({
+      AapName: await accessPoint(c),
+      Password: CLIENT_KEY_PASSWORD,
+      NotBefore: '2026-01-01T00:00:00Z',
+      NotAfter: '2031-01-01T00:00:00Z',
+    })),
+    one('with the default validity', async (c) => ({
+      AapName: await accessPoint(c),
+      Password: CLIENT_KEY_PASSWORD,
+    })),
+  ],
+  GetClientKey: [one('a client key', async (c) => ({ ClientKeyId: await clientKey(c) }))],
+  ListClientKeys: [
+    one('some client keys', async (c) => {
+      await clientKey(c);
+      return {};
+    }),
+  ],
+  DeleteClientKey: [one('a client key', async (c) => ({ ClientKeyId: await clientKey(c) }))],
 };
 
 async function ciphertext(c: Caller): Promise<string> {
@@ -488,4 +714,108 @@ async function importedKey(c: Caller): Promise<string> {
   const params = await importParams(c);
   await c.call('ImportKeyMaterial', params);
   return String(params.KeyId);
+}
+
+// --- asymmetric keys, certificates and access points ---
+
+/** base64 of a SHA-256 digest (AsymmetricSign takes the digest). */
+const DIGEST = createHash('sha256').update('contract').digest('base64');
+const KEY_USER = 'RbacPermission/Template/CryptoServiceKeyUser';
+const SECRET_USER = 'RbacPermission/Template/CryptoServiceSecretUser';
+const CLIENT_KEY_PASSWORD = 'Contract#2026pw';
+
+async function keyPair(c: Caller, KeySpec: string, KeyUsage: string): Promise<Params> {
+  const KeyId = await newKey(c, { KeySpec, KeyUsage });
+  const KeyVersionId = (await c.call('DescribeKey', { KeyId })).KeyMetadata.PrimaryKeyVersion;
+  return { KeyId, KeyVersionId };
+}
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+const RSA_SHA256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+let ca: Promise<{ keys: webcrypto.CryptoKeyPair; cert: x509.X509Certificate; pem: string }> | undefined;
+
+/** A test CA (WebCrypto keys, certificates by @peculiar/x509) that issues for the emulator's CSRs. */
+function testCa() {
+  ca ??= (async () => {
+    const keys = (await webcrypto.subtle.generateKey(
+      { ...RSA_SHA256, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) },
+      true,
+      ['sign', 'verify'],
+    )) as webcrypto.CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: '01',
+      name: 'CN=Contract CA,C=CN',
+      notBefore: new Date('2026-01-01T00:00:00Z'),
+      notAfter: new Date('2036-01-01T00:00:00Z'),
+      signingAlgorithm: RSA_SHA256,
+      keys,
+    });
+    return { keys, cert, pem: cert.toString('pem') };
+  })();
+  return ca;
+}
+
+async function issue(csrPem: string): Promise<string> {
+  const { keys, cert } = await testCa();
+  const csr = new x509.Pkcs10CertificateRequest(csrPem);
+  const issued = await x509.X509CertificateGenerator.create({
+    serialNumber: String(++counter).padStart(2, '0').replace(/^(.)$/, '0$1'),
+    subject: csr.subject,
+    issuer: cert.subject,
+    notBefore: new Date('2026-01-01T00:00:00Z'),
+    notAfter: new Date('2036-01-01T00:00:00Z'),
+    signingAlgorithm: RSA_SHA256,
+    publicKey: await csr.publicKey.export(),
+    signingKey: keys.privateKey,
+    extensions: csr.extensions,
+  });
+  return issued.toString('pem');
+}
+
+/** An ACTIVE RSA certificate (uploaded with its chain), with a SAN. */
+async function certificate(c: Caller): Promise<string> {
+  const { CertificateId, Csr } = await c.call('CreateCertificate', {
+    Subject: 'CN=contract.example.com,O=Example,C=CN',
+    KeySpec: 'RSA_2048',
+    SubjectAlternativeNames: json(['contract.example.com', 'www.contract.example.com']),
+  });
+  await c.call('UploadCertificate', {
+    CertificateId,
+    Certificate: await issue(Csr),
+    CertificateChain: (await testCa()).pem,
+  });
+  return CertificateId;
+}
+
+async function networkRule(c: Caller): Promise<string> {
+  const name = unique('contract-rule');
+  await c.call('CreateNetworkRule', { Name: name, Type: 'Private', SourcePrivateIp: json(['10.0.0.0/8']) });
+  return name;
+}
+
+async function policy(c: Caller): Promise<string> {
+  const name = unique('contract-policy');
+  await c.call('CreatePolicy', {
+    Name: name,
+    KmsInstance: (await c.call('GetDefaultKmsInstance')).DefaultKmsInstanceId,
+    Permissions: json([KEY_USER]),
+    Resources: json(['key/*']),
+    AccessControlRules: json({ NetworkRules: [await networkRule(c)] }),
+  });
+  return name;
+}
+
+async function accessPoint(c: Caller): Promise<string> {
+  const name = unique('contract-aap');
+  await c.call('CreateApplicationAccessPoint', {
+    Name: name,
+    AuthenticationMethod: 'ClientKey',
+    Policies: json([await policy(c)]),
+  });
+  return name;
+}
+
+async function clientKey(c: Caller): Promise<string> {
+  return (await c.call('CreateClientKey', { AapName: await accessPoint(c), Password: CLIENT_KEY_PASSWORD }))
+    .ClientKeyId;
 }
