@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, statSync } from 'node:fs';
 import { get } from 'node:https';
