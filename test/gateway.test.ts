@@ -198,6 +198,26 @@ describe('the KMS Instance API gateway', () => {
     expect(instanceCa?.checkIssued(root as X509Certificate)).toBe(true);
   });
 
+  it('refuses a key pair for Encrypt, Decrypt and GenerateDataKey with InvalidParameter', async () => {
+    const setup = await setUp();
+    const kms = kmsClient(emulator);
+    const pair = (
+      await kms.call('CreateKey', {
+        DKMSInstanceId: setup.instanceId,
+        KeySpec: 'EC_P256',
+        KeyUsage: 'SIGN/VERIFY',
+      })
+    ).KeyMetadata.KeyId;
+    for (const [api, fields] of [
+      ['Encrypt', { KeyId: pair, Plaintext: Buffer.from('hi') }],
+      ['Decrypt', { KeyId: pair, CiphertextBlob: Buffer.alloc(32, 1), Iv: Buffer.alloc(12, 1) }],
+      ['GenerateDataKey', { KeyId: pair }],
+    ] as const) {
+      const refused = await call(setup, api, fields);
+      expect([api, refused.status, error(refused).ErrorCode]).toEqual([api, 400, 'InvalidParameter']);
+    }
+  });
+
   it('a key of another instance is not found through an instance host name', async () => {
     const setup = await setUp();
     const kms = kmsClient(emulator);
