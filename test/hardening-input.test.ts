@@ -109,7 +109,7 @@ describe('control plane input', () => {
       ['application/json', '{"rules":[null]}'],
       ['application/yaml', '{"match":null}'],
       ['application/yaml', '5'],
-    ]) {
+    ] as const) {
       const res = await api().post('/_emulator/faults').set('content-type', type).send(body);
       expect4xx(res);
     }
