@@ -56,9 +56,17 @@ export function createApp(emulator: Emulator): express.Express {
         emulator.controlPolicy,
       );
       const body = decodeBody(req.headers['content-encoding'], raw, CONTROL_BODY_LIMIT);
-      req.body = YAML_TYPES.has(mediaType(req.headers['content-type']).type)
-        ? body.toString('utf8')
-        : parseJsonBody(req.headers['content-type'], body);
+      const yaml = YAML_TYPES.has(mediaType(req.headers['content-type']).type);
+      if (yaml && req.path !== '/seed') {
+        throw new KmsError(
+          'UnsupportedMediaType',
+          'Only /_emulator/seed takes YAML; send application/json.',
+          {
+            status: 415,
+          },
+        );
+      }
+      req.body = yaml ? body.toString('utf8') : controlJson(parseJsonBody(req.headers['content-type'], body));
       next();
     } catch (error) {
       const failure = asKmsError(error, emulator, req.url);
@@ -259,6 +267,15 @@ function asKmsError(error: unknown, emulator: Emulator, url: string): KmsError {
   if (error instanceof URIError) return new KmsError('InvalidParameter', 'The request path is not valid.');
   emulator.logger.error({ err: error, url: url.split('?')[0] }, 'internal failure');
   return new KmsError('InternalFailure');
+}
+
+/** Every control endpoint takes a JSON object (or nothing). */
+function controlJson(value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new KmsError('InvalidParameter', 'The request body must be a JSON object.');
+  }
+  return value as Record<string, unknown>;
 }
 
 /** Middleware: the request body as a Buffer in `req.body`, at most `limit` bytes as sent. */

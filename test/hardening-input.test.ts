@@ -3,6 +3,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../src/index.js';
+import type { Body } from './helpers/client.js';
 import { v1Query } from './helpers/rpc.js';
 
 // Bad input gets a clear 4xx, never a 500 (#12 §2): the fuzz run's reproducers, one by one.
@@ -34,7 +35,7 @@ describe('Content-Encoding', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': encoding },
       body,
     });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as Body };
   };
 
   it('decodes gzip, deflate, br and gzip twice', async () => {
@@ -98,6 +99,21 @@ describe('control plane input', () => {
       .set('content-type', 'application/json')
       .send(`${'['.repeat(10_000)}${']'.repeat(10_000)}`);
     expect(res.status).toBe(400);
+  });
+
+  it('answers 4xx for a control body that is not a JSON object (fuzz reproducers)', async () => {
+    for (const [type, body] of [
+      ['application/json', 'null'],
+      ['application/json', '"x"'],
+      ['application/json', '[null]'],
+      ['application/json', '{"rules":[null]}'],
+      ['application/yaml', '{"match":null}'],
+      ['application/yaml', '5'],
+    ] as const) {
+      const res = await api().post('/_emulator/faults').set('content-type', type).send(body);
+      expect4xx(res);
+    }
+    expect((await api().get('/_emulator/faults')).body.faults).toEqual([]);
   });
 
   it('pages GET /_emulator/audit', async () => {

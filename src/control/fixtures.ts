@@ -59,7 +59,11 @@ export function fixtureRoutes(emulator: Emulator): Router {
     '/faults',
     handle((req) => {
       const body = req.body as FaultRuleInput | { rules: FaultRuleInput[] };
+      if (!body) throw new KmsError('InvalidParameter', 'Give a fault rule, or {"rules": [...]}.');
       const inputs = 'rules' in body && Array.isArray(body.rules) ? body.rules : [body as FaultRuleInput];
+      if (inputs.some((rule) => typeof rule !== 'object' || rule === null || Array.isArray(rule))) {
+        throw new KmsError('InvalidParameter', 'Each fault rule must be a JSON object.');
+      }
       return {
         faults: inputs.map((input) => {
           const rule = emulator.faults.add(input);
