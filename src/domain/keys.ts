@@ -156,12 +156,6 @@ export class KeyService {
       keyStorageMechanism?: KeyStorageMechanism;
     } = {},
   ): KeyRecord {
-    if (options.keyStorageMechanism === 'HsmInternal' && options.enableAutomaticRotation) {
-      throw new KmsError(
-        'Rejected.UnsupportedOperation',
-        'Keys stored with KeyStorageMechanism HsmInternal do not support rotation.',
-      );
-    }
     const keySpec = options.keySpec ?? 'Aliyun_AES_256';
     if (!(keySpec in KEY_SPECS)) {
       throw new KmsError('InvalidParameter', `The specified parameter "KeySpec" is not valid: ${keySpec}.`);
