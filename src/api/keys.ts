@@ -56,6 +56,12 @@ defineOperations({
       if (!dkmsInstanceId) {
         throw new KmsError('InvalidParameter', 'KeyStorageMechanism is valid only with DKMSInstanceId.');
       }
+      if (storage === 'HsmInternal' && params.optBool('EnableAutomaticRotation')) {
+        throw new KmsError(
+          'Rejected.UnsupportedOperation',
+          'Keys stored with KeyStorageMechanism HsmInternal do not support rotation.',
+        );
+      }
     }
     const key = world.keys.create(scope, {
       description: params.optString('Description'),

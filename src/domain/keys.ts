@@ -162,12 +162,6 @@ export class KeyService {
       keyStorageMechanism?: KeyStorageMechanism;
     } = {},
   ): KeyRecord {
-    if (options.keyStorageMechanism === 'HsmInternal' && options.enableAutomaticRotation) {
-      throw new KmsError(
-        'Rejected.UnsupportedOperation',
-        'Keys stored with KeyStorageMechanism HsmInternal do not support rotation.',
-      );
-    }
     const { spec: keySpec, usage } = checkSpecAndUsage(options.keySpec || 'Aliyun_AES_256', options.keyUsage);
     const origin = options.origin ?? 'Aliyun_KMS';
     if (!isSymmetric(keySpec)) {

@@ -7,6 +7,10 @@
 package main
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 
@@ -59,6 +63,8 @@ func typedService(tc *kms.Client) {
 	check(found, "DescribeRegions lacks cn-hangzhou")
 	status := must(tc.DescribeAccountKmsStatus()).Body.AccountStatus
 	check(dara.StringValue(status) == "Enabled", "AccountStatus %v", dara.StringValue(status))
+	_, err := tc.OpenKmsService()
+	expectTypedCode(err, "Forbidden.Opened", "OpenKmsService on an opened account")
 }
 
 func typedInstances(tc *kms.Client) {
@@ -80,6 +86,10 @@ func typedInstances(tc *kms.Client) {
 	check(dara.StringValue(inst.ZoneIds) == "cn-hangzhou-k,cn-hangzhou-j", "ZoneIds %q", dara.StringValue(inst.ZoneIds))
 	check(dara.StringValue(inst.VswitchIds) == "vsw-go", "VswitchIds %q", dara.StringValue(inst.VswitchIds))
 	check(dara.Int64Value(inst.KeyNum) > 0, "KeyNum %v", dara.Int64Value(inst.KeyNum))
+	must(tc.UpdateKmsInstanceBindVpc(&kms.UpdateKmsInstanceBindVpcRequest{KmsInstanceId: &id,
+		BindVpcs: dara.String(`[{"VpcId":"vpc-2","RegionId":"cn-hangzhou","VSwitchId":"vsw-2","VpcOwnerId":"1"}]`)}))
+	bound := must(tc.GetKmsInstance(&kms.GetKmsInstanceRequest{KmsInstanceId: &id})).Body.KmsInstance.BindVpcs.BindVpc
+	check(len(bound) == 1 && dara.StringValue(bound[0].VpcId) == "vpc-2", "BindVpcs after UpdateKmsInstanceBindVpc")
 }
 
 func typedKeys(tc *kms.Client) {
@@ -116,6 +126,63 @@ func typedKeys(tc *kms.Client) {
 		listed = listed || dara.StringValue(k.KeyId) == keyID
 	}
 	check(listed, "ListKeys misses the key")
+	moreKeys(tc)
+}
+
+// moreKeys: the rest of the key operations v3.2.3 has.
+func moreKeys(tc *kms.Client) {
+	keyID := dara.StringValue(must(tc.CreateKey(&kms.CreateKeyRequest{})).Body.KeyMetadata.KeyId)
+	describe := func(id string) *kms.DescribeKeyResponseBodyKeyMetadata {
+		return must(tc.DescribeKey(&kms.DescribeKeyRequest{KeyId: &id})).Body.KeyMetadata
+	}
+	must(tc.UpdateKeyDescription(&kms.UpdateKeyDescriptionRequest{KeyId: &keyID, Description: dara.String("renamed")}))
+	check(dara.StringValue(describe(keyID).Description) == "renamed", "UpdateKeyDescription")
+	must(tc.DisableKey(&kms.DisableKeyRequest{KeyId: &keyID}))
+	check(dara.StringValue(describe(keyID).KeyState) == "Disabled", "DisableKey")
+	must(tc.EnableKey(&kms.EnableKeyRequest{KeyId: &keyID}))
+	other := dara.StringValue(must(tc.CreateKey(&kms.CreateKeyRequest{})).Body.KeyMetadata.KeyId)
+	alias := "alias/" + unique("gomore")
+	must(tc.CreateAlias(&kms.CreateAliasRequest{AliasName: &alias, KeyId: &keyID}))
+	must(tc.UpdateAlias(&kms.UpdateAliasRequest{AliasName: &alias, KeyId: &other}))
+	found := false
+	for _, a := range must(tc.ListAliases(&kms.ListAliasesRequest{PageSize: dara.Int32(100)})).Body.Aliases.Alias {
+		found = found || (dara.StringValue(a.AliasName) == alias && dara.StringValue(a.KeyId) == other)
+	}
+	check(found, "UpdateAlias not seen by ListAliases")
+	must(tc.DeleteAlias(&kms.DeleteAliasRequest{AliasName: &alias}))
+	primary := describe(keyID).PrimaryKeyVersion
+	v := must(tc.DescribeKeyVersion(&kms.DescribeKeyVersionRequest{KeyId: &keyID, KeyVersionId: primary})).Body.KeyVersion
+	check(dara.StringValue(v.KeyVersionId) == dara.StringValue(primary), "DescribeKeyVersion")
+	must(tc.UpdateRotationPolicy(&kms.UpdateRotationPolicyRequest{KeyId: &keyID, EnableAutomaticRotation: dara.Bool(true), RotationInterval: dara.String("604800s")}))
+	check(dara.StringValue(describe(keyID).RotationInterval) == "604800s", "UpdateRotationPolicy")
+	policy := `{"Version":"1","Statement":[]}`
+	must(tc.SetKeyPolicy(&kms.SetKeyPolicyRequest{KeyId: &keyID, Policy: &policy}))
+	check(dara.StringValue(must(tc.GetKeyPolicy(&kms.GetKeyPolicyRequest{KeyId: &keyID})).Body.Policy) == policy, "GetKeyPolicy")
+	must(tc.ScheduleKeyDeletion(&kms.ScheduleKeyDeletionRequest{KeyId: &other, PendingWindowInDays: dara.Int32(7)}))
+	check(dara.StringValue(describe(other).KeyState) == "PendingDeletion", "ScheduleKeyDeletion")
+	must(tc.CancelKeyDeletion(&kms.CancelKeyDeletionRequest{KeyId: &other}))
+	must(tc.TagResource(&kms.TagResourceRequest{KeyId: &keyID, Tags: dara.String(`[{"TagKey":"a","TagValue":"1"},{"TagKey":"b","TagValue":"2"}]`)}))
+	must(tc.UntagResource(&kms.UntagResourceRequest{KeyId: &keyID, TagKeys: dara.String(`["a"]`)}))
+	tags := must(tc.ListResourceTags(&kms.ListResourceTagsRequest{KeyId: &keyID})).Body.Tags.Tag
+	check(len(tags) == 1 && dara.StringValue(tags[0].TagKey) == "b", "UntagResource")
+	must(tc.TagResources(&kms.TagResourcesRequest{RegionId: dara.String("cn-hangzhou"), ResourceType: dara.String("key"),
+		ResourceId: []*string{&other}, Tag: []*kms.TagResourcesRequestTag{{Key: dara.String("c"), Value: dara.String("3")}}}))
+	rows := must(tc.ListTagResources(&kms.ListTagResourcesRequest{RegionId: dara.String("cn-hangzhou"), ResourceType: dara.String("key"),
+		ResourceId: []*string{&other}})).Body.TagResources.TagResource
+	check(len(rows) == 1 && dara.StringValue(rows[0].TagValue) == "3", "ListTagResources")
+	must(tc.UntagResources(&kms.UntagResourcesRequest{RegionId: dara.String("cn-hangzhou"), ResourceType: dara.String("key"),
+		ResourceId: []*string{&other}, TagKey: []*string{dara.String("c")}}))
+	external := dara.StringValue(must(tc.CreateKey(&kms.CreateKeyRequest{Origin: dara.String("EXTERNAL")})).Body.KeyMetadata.KeyId)
+	params := must(tc.GetParametersForImport(&kms.GetParametersForImportRequest{KeyId: &external,
+		WrappingAlgorithm: dara.String("RSAES_OAEP_SHA_256"), WrappingKeySpec: dara.String("RSA_2048")})).Body
+	der, _ := base64.StdEncoding.DecodeString(dara.StringValue(params.PublicKey))
+	pub := must(x509.ParsePKIXPublicKey(der)).(*rsa.PublicKey)
+	wrapped := must(rsa.EncryptOAEP(sha256.New(), rand.Reader, pub, make([]byte, 32), nil))
+	must(tc.ImportKeyMaterial(&kms.ImportKeyMaterialRequest{KeyId: &external, ImportToken: params.ImportToken,
+		EncryptedKeyMaterial: dara.String(base64.StdEncoding.EncodeToString(wrapped)), KeyMaterialExpireUnix: dara.Int64(0)}))
+	check(dara.StringValue(describe(external).KeyState) == "Enabled", "ImportKeyMaterial")
+	must(tc.DeleteKeyMaterial(&kms.DeleteKeyMaterialRequest{KeyId: &external}))
+	check(dara.StringValue(describe(external).KeyState) == "PendingImport", "DeleteKeyMaterial")
 }
 
 func typedCrypto(tc *kms.Client) {
@@ -138,6 +205,20 @@ func typedCrypto(tc *kms.Client) {
 	expectTypedCode(err, "DryRunOperationError", "Encrypt(DryRun)")
 	pw := must(tc.GetRandomPassword(&kms.GetRandomPasswordRequest{PasswordLength: dara.String("24")})).Body
 	check(len(dara.StringValue(pw.RandomPassword)) == 24, "RandomPassword length")
+	private := must(rsa.GenerateKey(rand.Reader, 2048))
+	spki := base64.StdEncoding.EncodeToString(must(x509.MarshalPKIXPublicKey(&private.PublicKey)))
+	unwrap := func(blob *string) []byte {
+		raw, _ := base64.StdEncoding.DecodeString(dara.StringValue(blob))
+		return must(rsa.DecryptOAEP(sha256.New(), nil, private, raw, nil))
+	}
+	exported := must(tc.ExportDataKey(&kms.ExportDataKeyRequest{CiphertextBlob: dk.CiphertextBlob, PublicKeyBlob: &spki,
+		WrappingAlgorithm: dara.String("RSAES_OAEP_SHA_256"), WrappingKeySpec: dara.String("RSA_2048")})).Body
+	check(string(unwrap(exported.ExportedDataKey)) == string(raw), "ExportDataKey unwraps to the data key")
+	both := must(tc.GenerateAndExportDataKey(&kms.GenerateAndExportDataKeyRequest{KeyId: &keyID, PublicKeyBlob: &spki,
+		WrappingAlgorithm: dara.String("RSAES_OAEP_SHA_256"), WrappingKeySpec: dara.String("RSA_2048")})).Body
+	inner := must(tc.Decrypt(&kms.DecryptRequest{CiphertextBlob: both.CiphertextBlob})).Body.Plaintext
+	innerRaw, _ := base64.StdEncoding.DecodeString(dara.StringValue(inner))
+	check(string(unwrap(both.ExportedDataKey)) == string(innerRaw), "GenerateAndExportDataKey")
 }
 
 func typedSecrets(tc *kms.Client) {
@@ -161,4 +242,27 @@ func typedSecrets(tc *kms.Client) {
 	deleted := must(tc.DeleteSecret(&kms.DeleteSecretRequest{SecretName: &name, RecoveryWindowInDays: dara.String("7")})).Body
 	check(dara.StringValue(deleted.PlannedDeleteTime) != "", "PlannedDeleteTime")
 	must(tc.RestoreSecret(&kms.RestoreSecretRequest{SecretName: &name}))
+	must(tc.UpdateSecret(&kms.UpdateSecretRequest{SecretName: &name, Description: dara.String("typed")}))
+	check(dara.StringValue(must(tc.DescribeSecret(&kms.DescribeSecretRequest{SecretName: &name})).Body.Description) == "typed", "UpdateSecret")
+	must(tc.PutSecretValue(&kms.PutSecretValueRequest{SecretName: &name, SecretData: dara.String("v3"), VersionId: dara.String("v3"), VersionStages: dara.String(`["custom"]`)}))
+	must(tc.UpdateSecretVersionStage(&kms.UpdateSecretVersionStageRequest{SecretName: &name, VersionStage: dara.String("custom"),
+		RemoveFromVersion: dara.String("v3"), MoveToVersion: dara.String("v2")}))
+	staged := must(tc.GetSecretValue(&kms.GetSecretValueRequest{SecretName: &name, VersionStage: dara.String("custom")})).Body
+	check(dara.StringValue(staged.VersionId) == "v2", "UpdateSecretVersionStage")
+	policy := `{"Version":"1","Statement":[]}`
+	must(tc.SetSecretPolicy(&kms.SetSecretPolicyRequest{SecretName: &name, Policy: &policy}))
+	check(dara.StringValue(must(tc.GetSecretPolicy(&kms.GetSecretPolicyRequest{SecretName: &name})).Body.Policy) == policy, "GetSecretPolicy")
+	db := unique("rm-gotyped")
+	status, body := control("POST", "rds-instances", map[string]any{"DBInstanceId": db, "Accounts": []any{map[string]string{"AccountName": "app", "AccountPassword": "Init#1"}}})
+	check(status == 200, "rds-instances: %d %v", status, body)
+	rds := unique("go-typed-rds")
+	must(tc.CreateSecret(&kms.CreateSecretRequest{SecretName: &rds, SecretType: dara.String("Rds"), VersionId: dara.String("v1"),
+		SecretData:     dara.String(`{"Accounts":[{"AccountName":"app","AccountPassword":"Init#1"}]}`),
+		ExtendedConfig: map[string]any{"SecretSubType": "SingleUser", "DBInstanceId": db}}))
+	must(tc.UpdateSecretRotationPolicy(&kms.UpdateSecretRotationPolicyRequest{SecretName: &rds, EnableAutomaticRotation: dara.Bool(true), RotationInterval: dara.String("7d")}))
+	rotated := must(tc.RotateSecret(&kms.RotateSecretRequest{SecretName: &rds, VersionId: dara.String("r1")})).Body
+	check(dara.StringValue(rotated.VersionId) == "r1", "RotateSecret VersionId")
+	control("POST", "clock", map[string]string{"advance": "1m"})
+	after := must(tc.GetSecretValue(&kms.GetSecretValueRequest{SecretName: &rds, FetchExtendedConfig: dara.Bool(true)})).Body
+	check(dara.StringValue(after.VersionId) == "r1" && dara.StringValue(after.AutomaticRotation) == "Enabled", "after rotation")
 }

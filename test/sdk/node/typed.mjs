@@ -4,6 +4,7 @@
 // through @alicloud/openapi-client's callApi and the body is cast strictly ($tea.cast) to a Tea
 // model built from the newest SDK's response model (spec/sdk-models.json, alibabacloud_kms20160120);
 // each row's detail names those operations.
+import { constants, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -138,6 +139,7 @@ const rows = {
       'describeRegions lacks cn-hangzhou',
     );
     check((await model('DescribeAccountKmsStatus')).accountStatus === 'Enabled', 'accountStatus');
+    await expectCode(model('OpenKmsService'), 'Forbidden.Opened', 'OpenKmsService on an opened account');
     return 'describeRegions (typed)';
   },
   'typed-instances': async ({ model }) => {
@@ -155,6 +157,36 @@ const rows = {
     check(typeof inst.deletionProtection === 'boolean' && Number.isInteger(inst.keyNum), 'typed fields');
     const quota = await model('GetKmsInstanceQuotaInfos');
     check(quota.kmsInstanceId === defaultId, 'quota kmsInstanceId');
+    const kst = unique('kst-nodetyped');
+    await fetch(`${process.env.KMS_EMULATOR_URL ?? `http://${endpoint}`}/_emulator/instances`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kmsInstanceId: kst, vpcQuota: 2 }),
+    });
+    await model('ConnectKmsInstance', {
+      KmsInstanceId: kst,
+      VpcId: 'vpc-node',
+      ZoneIds: 'cn-hangzhou-k,cn-hangzhou-j',
+      VSwitchIds: 'vsw-node',
+      KMProvider: 'Aliyun',
+    });
+    await model('UpdateKmsInstanceBindVpc', {
+      KmsInstanceId: kst,
+      BindVpcs: JSON.stringify([
+        { VpcId: 'vpc-2', RegionId: 'cn-hangzhou', VSwitchId: 'vsw-2', VpcOwnerId: '1' },
+      ]),
+    });
+    const connected = (await model('GetKmsInstance', { KmsInstanceId: kst })).kmsInstance;
+    check(connected.zoneIds.join() === 'cn-hangzhou-k,cn-hangzhou-j', `zoneIds ${connected.zoneIds}`);
+    check(connected.bindVpcs.bindVpc[0].vpcId === 'vpc-2', 'bindVpcs');
+    await model('SetDeletionProtection', { KmsInstanceId: kst, EnableDeletionProtection: true });
+    await expectCode(
+      model('ReleaseKmsInstance', { KmsInstanceId: kst }),
+      'Forbidden.DeletionProtection',
+      'release protected',
+    );
+    await model('SetDeletionProtection', { KmsInstanceId: kst, EnableDeletionProtection: false });
+    await model('ReleaseKmsInstance', { KmsInstanceId: kst });
     check(
       quota.kmsInstanceQuotaInfos.some((q) => q.resourceType === 'key' && Number.isInteger(q.resourceQuota)),
       'key quota',
@@ -193,7 +225,8 @@ const rows = {
       keys.some((k) => k.keyId === keyId),
       'listKeys misses the key',
     );
-    return 'createKey, describeKey, createAlias, listAliasesByKeyId, createKeyVersion, listKeyVersions, tagResource, listResourceTags, listKeys (typed)';
+    await moreKeys(typed, model, K);
+    return 'createKey, describeKey, createAlias, listAliasesByKeyId, createKeyVersion, listKeyVersions, tagResource, listResourceTags, listKeys, updateKeyDescription, disableKey, enableKey, updateAlias, listAliases, deleteAlias, describeKeyVersion, updateRotationPolicy, scheduleKeyDeletion, cancelKeyDeletion, untagResource, getParametersForImport, importKeyMaterial, deleteKeyMaterial (typed)';
   },
   'typed-crypto': async ({ typed, model, K }) => {
     const keyId = (await typed.createKey(new K.CreateKeyRequest({}))).keyMetadata.keyId;
@@ -220,6 +253,26 @@ const rows = {
     );
     const pw = await typed.getRandomPassword(new K.GetRandomPasswordRequest({ passwordLength: '24' }));
     check(pw.randomPassword.length === 24, 'randomPassword length');
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const spki = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    const unwrap = (blob) =>
+      privateDecrypt(
+        { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+        Buffer.from(blob, 'base64'),
+      );
+    const wrapping = {
+      PublicKeyBlob: spki,
+      WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+      WrappingKeySpec: 'RSA_2048',
+    };
+    const exported = await model('ExportDataKey', { CiphertextBlob: dk.ciphertextBlob, ...wrapping });
+    check(unwrap(exported.exportedDataKey).equals(Buffer.from(dk.plaintext, 'base64')), 'ExportDataKey');
+    const both = await model('GenerateAndExportDataKey', { KeyId: keyId, ...wrapping });
+    const inner = await typed.decrypt(new K.DecryptRequest({ ciphertextBlob: both.ciphertextBlob }));
+    check(
+      unwrap(both.exportedDataKey).equals(Buffer.from(inner.plaintext, 'base64')),
+      'GenerateAndExportDataKey',
+    );
     return 'encrypt, decrypt, generateDataKey, generateDataKeyWithoutPlaintext, getRandomPassword (typed)';
   },
   'typed-secrets': async ({ typed, model, K }) => {
@@ -254,9 +307,152 @@ const rows = {
     );
     check(deleted.plannedDeleteTime, 'plannedDeleteTime');
     await typed.restoreSecret(new K.RestoreSecretRequest({ secretName }));
-    return 'createSecret, getSecretValue, putSecretValue, listSecretVersionIds, describeSecret, deleteSecret, restoreSecret (typed)';
+    await typed.updateSecret(new K.UpdateSecretRequest({ secretName, description: 'typed' }));
+    check(
+      (await typed.describeSecret(new K.DescribeSecretRequest({ secretName }))).description === 'typed',
+      'updateSecret',
+    );
+    await typed.putSecretValue(
+      new K.PutSecretValueRequest({
+        secretName,
+        secretData: 'v3',
+        versionId: 'v3',
+        versionStages: '["custom"]',
+      }),
+    );
+    await typed.updateSecretVersionStage(
+      new K.UpdateSecretVersionStageRequest({
+        secretName,
+        versionStage: 'custom',
+        removeFromVersion: 'v3',
+        moveToVersion: 'v2',
+      }),
+    );
+    const staged = await typed.getSecretValue(
+      new K.GetSecretValueRequest({ secretName, versionStage: 'custom' }),
+    );
+    check(staged.versionId === 'v2', 'updateSecretVersionStage');
+    const policy = '{"Version":"1","Statement":[]}';
+    await model('SetSecretPolicy', { SecretName: secretName, Policy: policy });
+    check((await model('GetSecretPolicy', { SecretName: secretName })).policy === policy, 'secret policy');
+    const db = unique('rm-nodetyped');
+    await fetch(`${process.env.KMS_EMULATOR_URL ?? `http://${endpoint}`}/_emulator/rds-instances`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        DBInstanceId: db,
+        Accounts: [{ AccountName: 'app', AccountPassword: 'Init#1' }],
+      }),
+    });
+    const rds = unique('node-typed-rds');
+    await model('CreateSecret', {
+      SecretName: rds,
+      SecretType: 'Rds',
+      VersionId: 'v1',
+      SecretData: JSON.stringify({ Accounts: [{ AccountName: 'app', AccountPassword: 'Init#1' }] }),
+      ExtendedConfig: JSON.stringify({ SecretSubType: 'SingleUser', DBInstanceId: db }),
+    });
+    await model('UpdateSecretRotationPolicy', {
+      SecretName: rds,
+      EnableAutomaticRotation: true,
+      RotationInterval: '7d',
+    });
+    check(
+      (await model('RotateSecret', { SecretName: rds, VersionId: 'r1' })).versionId === 'r1',
+      'RotateSecret',
+    );
+    return 'createSecret, getSecretValue, putSecretValue, listSecretVersionIds, describeSecret, deleteSecret, restoreSecret, updateSecret, updateSecretVersionStage (typed)';
   },
 };
+
+async function moreKeys(typed, model, K) {
+  const describe = async (keyId) =>
+    (await typed.describeKey(new K.DescribeKeyRequest({ keyId }))).keyMetadata;
+  const keyId = (await typed.createKey(new K.CreateKeyRequest({}))).keyMetadata.keyId;
+  await typed.updateKeyDescription(new K.UpdateKeyDescriptionRequest({ keyId, description: 'renamed' }));
+  check((await describe(keyId)).description === 'renamed', 'updateKeyDescription');
+  await typed.disableKey(new K.DisableKeyRequest({ keyId }));
+  check((await describe(keyId)).keyState === 'Disabled', 'disableKey');
+  await typed.enableKey(new K.EnableKeyRequest({ keyId }));
+  const other = (await typed.createKey(new K.CreateKeyRequest({}))).keyMetadata.keyId;
+  const aliasName = `alias/${unique('nodemore')}`;
+  await typed.createAlias(new K.CreateAliasRequest({ aliasName, keyId }));
+  await typed.updateAlias(new K.UpdateAliasRequest({ aliasName, keyId: other }));
+  const aliases = (await typed.listAliases(new K.ListAliasesRequest({ pageSize: 100 }))).aliases.alias;
+  check(
+    aliases.some((a) => a.aliasName === aliasName && a.keyId === other),
+    'updateAlias not listed',
+  );
+  await typed.deleteAlias(new K.DeleteAliasRequest({ aliasName }));
+  const primary = (await describe(keyId)).primaryKeyVersion;
+  const version = await typed.describeKeyVersion(
+    new K.DescribeKeyVersionRequest({ keyId, keyVersionId: primary }),
+  );
+  check(version.keyVersion.keyVersionId === primary, 'describeKeyVersion');
+  await typed.updateRotationPolicy(
+    new K.UpdateRotationPolicyRequest({ keyId, enableAutomaticRotation: true, rotationInterval: '604800s' }),
+  );
+  check((await describe(keyId)).rotationInterval === '604800s', 'updateRotationPolicy');
+  const policy = '{"Version":"1","Statement":[]}';
+  await model('SetKeyPolicy', { KeyId: keyId, Policy: policy });
+  check((await model('GetKeyPolicy', { KeyId: keyId })).policy === policy, 'key policy');
+  await typed.scheduleKeyDeletion(new K.ScheduleKeyDeletionRequest({ keyId: other, pendingWindowInDays: 7 }));
+  check((await describe(other)).keyState === 'PendingDeletion', 'scheduleKeyDeletion');
+  await typed.cancelKeyDeletion(new K.CancelKeyDeletionRequest({ keyId: other }));
+  await typed.tagResource(
+    new K.TagResourceRequest({
+      keyId,
+      tags: JSON.stringify([
+        { TagKey: 'a', TagValue: '1' },
+        { TagKey: 'b', TagValue: '2' },
+      ]),
+    }),
+  );
+  await typed.untagResource(new K.UntagResourceRequest({ keyId, tagKeys: '["a"]' }));
+  const tags = (await typed.listResourceTags(new K.ListResourceTagsRequest({ keyId }))).tags.tag;
+  check(tags.length === 1 && tags[0].tagKey === 'b', 'untagResource');
+  await model('TagResources', {
+    RegionId: 'cn-hangzhou',
+    ResourceType: 'key',
+    'ResourceId.1': other,
+    'Tag.1.Key': 'c',
+    'Tag.1.Value': '3',
+  });
+  const rows = (
+    await model('ListTagResources', { RegionId: 'cn-hangzhou', ResourceType: 'key', 'ResourceId.1': other })
+  ).tagResources.tagResource;
+  check(rows.length === 1 && rows[0].tagValue === '3', 'ListTagResources');
+  await model('UntagResources', {
+    RegionId: 'cn-hangzhou',
+    ResourceType: 'key',
+    'ResourceId.1': other,
+    'TagKey.1': 'c',
+  });
+  const external = (await typed.createKey(new K.CreateKeyRequest({ origin: 'EXTERNAL' }))).keyMetadata.keyId;
+  const params = await typed.getParametersForImport(
+    new K.GetParametersForImportRequest({
+      keyId: external,
+      wrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+      wrappingKeySpec: 'RSA_2048',
+    }),
+  );
+  const pub = createPublicKey({ key: Buffer.from(params.publicKey, 'base64'), format: 'der', type: 'spki' });
+  const wrapped = publicEncrypt(
+    { key: pub, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+    Buffer.alloc(32, 5),
+  );
+  await typed.importKeyMaterial(
+    new K.ImportKeyMaterialRequest({
+      keyId: external,
+      encryptedKeyMaterial: wrapped.toString('base64'),
+      importToken: params.importToken,
+      keyMaterialExpireUnix: 0,
+    }),
+  );
+  check((await describe(external)).keyState === 'Enabled', 'importKeyMaterial');
+  await typed.deleteKeyMaterial(new K.DeleteKeyMaterialRequest({ keyId: external }));
+  check((await describe(external)).keyState === 'PendingImport', 'deleteKeyMaterial');
+}
 
 /** Appends the typed rows: run for the typed client, `skipped` for the suite's other clients. */
 export async function runTypedRows(results, otherClients) {

@@ -7,6 +7,15 @@ import static conformance.Main.unique;
 import com.aliyun.kms20160120.Client;
 import com.aliyun.kms20160120.models.*;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.security.spec.MGF1ParameterSpec;
+import java.security.spec.X509EncodedKeySpec;
+import javax.crypto.Cipher;
+import javax.crypto.spec.OAEPParameterSpec;
+import javax.crypto.spec.PSource;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -71,6 +80,10 @@ final class TypedRows {
     var regions = c.describeRegions().getBody().getRegions().getRegion();
     check(regions.stream().anyMatch(r -> "cn-hangzhou".equals(r.getRegionId())), "describeRegions lacks cn-hangzhou");
     check("Enabled".equals(c.describeAccountKmsStatus().getBody().getAccountStatus()), "accountStatus");
+    expectCode((a, p) -> {
+      c.openKmsService();
+      return null;
+    }, "Forbidden.Opened", "openKmsService on an opened account");
   }
 
   static void instances(Client c) throws Exception {
@@ -86,6 +99,10 @@ final class TypedRows {
     check("cn-hangzhou-k,cn-hangzhou-j".equals(inst.getZoneIds()), "zoneIds " + inst.getZoneIds());
     check("vsw-java".equals(inst.getVswitchIds()), "vswitchIds " + inst.getVswitchIds());
     check(inst.getKeyNum() != null && inst.getKeyNum() > 0, "keyNum " + inst.getKeyNum());
+    c.updateKmsInstanceBindVpc(new UpdateKmsInstanceBindVpcRequest().setKmsInstanceId(id)
+        .setBindVpcs("[{\"VpcId\":\"vpc-2\",\"RegionId\":\"cn-hangzhou\",\"VSwitchId\":\"vsw-2\",\"VpcOwnerId\":\"1\"}]"));
+    var bound = c.getKmsInstance(new GetKmsInstanceRequest().setKmsInstanceId(id)).getBody().getKmsInstance().getBindVpcs().getBindVpc();
+    check(bound.size() == 1 && "vpc-2".equals(bound.get(0).getVpcId()), "bindVpcs after updateKmsInstanceBindVpc");
   }
 
   static void keys(Client c) throws Exception {
@@ -112,6 +129,65 @@ final class TypedRows {
     check(tags.size() == 1 && "java".equals(tags.get(0).getTagValue()), "listResourceTags");
     var keys = c.listKeys(new ListKeysRequest().setPageSize(100)).getBody().getKeys().getKey();
     check(keys.stream().anyMatch(k -> keyId.equals(k.getKeyId())), "listKeys misses the key");
+    moreKeys(c);
+  }
+
+  static DescribeKeyResponseBody.DescribeKeyResponseBodyKeyMetadata describe(Client c, String keyId) throws Exception {
+    return c.describeKey(new DescribeKeyRequest().setKeyId(keyId)).getBody().getKeyMetadata();
+  }
+
+  /** The rest of the key operations 1.2.3 has. */
+  static void moreKeys(Client c) throws Exception {
+    String keyId = c.createKey(new CreateKeyRequest()).getBody().getKeyMetadata().getKeyId();
+    c.updateKeyDescription(new UpdateKeyDescriptionRequest().setKeyId(keyId).setDescription("renamed"));
+    check("renamed".equals(describe(c, keyId).getDescription()), "updateKeyDescription");
+    c.disableKey(new DisableKeyRequest().setKeyId(keyId));
+    check("Disabled".equals(describe(c, keyId).getKeyState()), "disableKey");
+    c.enableKey(new EnableKeyRequest().setKeyId(keyId));
+    String other = c.createKey(new CreateKeyRequest()).getBody().getKeyMetadata().getKeyId();
+    String alias = "alias/" + unique("javamore");
+    c.createAlias(new CreateAliasRequest().setAliasName(alias).setKeyId(keyId));
+    c.updateAlias(new UpdateAliasRequest().setAliasName(alias).setKeyId(other));
+    var aliases = c.listAliases(new ListAliasesRequest().setPageSize(100)).getBody().getAliases().getAlias();
+    check(aliases.stream().anyMatch(a -> alias.equals(a.getAliasName()) && other.equals(a.getKeyId())), "updateAlias not listed");
+    c.deleteAlias(new DeleteAliasRequest().setAliasName(alias));
+    String primary = describe(c, keyId).getPrimaryKeyVersion();
+    var v = c.describeKeyVersion(new DescribeKeyVersionRequest().setKeyId(keyId).setKeyVersionId(primary)).getBody().getKeyVersion();
+    check(primary.equals(v.getKeyVersionId()), "describeKeyVersion");
+    c.updateRotationPolicy(new UpdateRotationPolicyRequest().setKeyId(keyId).setEnableAutomaticRotation(true).setRotationInterval("604800s"));
+    check("604800s".equals(describe(c, keyId).getRotationInterval()), "updateRotationPolicy");
+    String policy = "{\"Version\":\"1\",\"Statement\":[]}";
+    c.setKeyPolicy(new SetKeyPolicyRequest().setKeyId(keyId).setPolicy(policy));
+    check(policy.equals(c.getKeyPolicy(new GetKeyPolicyRequest().setKeyId(keyId)).getBody().getPolicy()), "getKeyPolicy");
+    c.scheduleKeyDeletion(new ScheduleKeyDeletionRequest().setKeyId(other).setPendingWindowInDays(7));
+    check("PendingDeletion".equals(describe(c, other).getKeyState()), "scheduleKeyDeletion");
+    c.cancelKeyDeletion(new CancelKeyDeletionRequest().setKeyId(other));
+    c.tagResource(new TagResourceRequest().setKeyId(keyId).setTags("[{\"TagKey\":\"a\",\"TagValue\":\"1\"},{\"TagKey\":\"b\",\"TagValue\":\"2\"}]"));
+    c.untagResource(new UntagResourceRequest().setKeyId(keyId).setTagKeys("[\"a\"]"));
+    var tags = c.listResourceTags(new ListResourceTagsRequest().setKeyId(keyId)).getBody().getTags().getTag();
+    check(tags.size() == 1 && "b".equals(tags.get(0).getTagKey()), "untagResource");
+    c.tagResources(new TagResourcesRequest().setRegionId("cn-hangzhou").setResourceType("key").setResourceId(List.of(other))
+        .setTag(List.of(new TagResourcesRequest.TagResourcesRequestTag().setKey("c").setValue("3"))));
+    var rows = c.listTagResources(new ListTagResourcesRequest().setRegionId("cn-hangzhou").setResourceType("key")
+        .setResourceId(List.of(other))).getBody().getTagResources().getTagResource();
+    check(rows.size() == 1 && "3".equals(rows.get(0).getTagValue()), "listTagResources");
+    c.untagResources(new UntagResourcesRequest().setRegionId("cn-hangzhou").setResourceType("key").setResourceId(List.of(other)).setTagKey(List.of("c")));
+    String external = c.createKey(new CreateKeyRequest().setOrigin("EXTERNAL")).getBody().getKeyMetadata().getKeyId();
+    var params = c.getParametersForImport(new GetParametersForImportRequest().setKeyId(external)
+        .setWrappingAlgorithm("RSAES_OAEP_SHA_256").setWrappingKeySpec("RSA_2048")).getBody();
+    PublicKey wrapping = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(params.getPublicKey())));
+    c.importKeyMaterial(new ImportKeyMaterialRequest().setKeyId(external).setImportToken(params.getImportToken())
+        .setEncryptedKeyMaterial(Base64.getEncoder().encodeToString(oaep(Cipher.ENCRYPT_MODE, wrapping, new byte[32])))
+        .setKeyMaterialExpireUnix(0L));
+    check("Enabled".equals(describe(c, external).getKeyState()), "importKeyMaterial");
+    c.deleteKeyMaterial(new DeleteKeyMaterialRequest().setKeyId(external));
+    check("PendingImport".equals(describe(c, external).getKeyState()), "deleteKeyMaterial");
+  }
+
+  static byte[] oaep(int mode, java.security.Key key, byte[] data) throws Exception {
+    Cipher cipher = Cipher.getInstance("RSA/ECB/OAEPPadding");
+    cipher.init(mode, key, new OAEPParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT));
+    return cipher.doFinal(data);
   }
 
   static void crypto(Client c) throws Exception {
@@ -135,6 +211,19 @@ final class TypedRows {
     }, "DryRunOperationError", "encrypt(dryRun)");
     var pw = c.getRandomPassword(new GetRandomPasswordRequest().setPasswordLength("24")).getBody();
     check(pw.getRandomPassword().length() == 24, "randomPassword length");
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    KeyPair pair = generator.generateKeyPair();
+    String spki = Base64.getEncoder().encodeToString(pair.getPublic().getEncoded());
+    var exported = c.exportDataKey(new ExportDataKeyRequest().setCiphertextBlob(dk.getCiphertextBlob()).setPublicKeyBlob(spki)
+        .setWrappingAlgorithm("RSAES_OAEP_SHA_256").setWrappingKeySpec("RSA_2048")).getBody();
+    check(java.util.Arrays.equals(oaep(Cipher.DECRYPT_MODE, pair.getPrivate(), Base64.getDecoder().decode(exported.getExportedDataKey())),
+        Base64.getDecoder().decode(dk.getPlaintext())), "exportDataKey unwraps to the data key");
+    var both = c.generateAndExportDataKey(new GenerateAndExportDataKeyRequest().setKeyId(keyId).setPublicKeyBlob(spki)
+        .setWrappingAlgorithm("RSAES_OAEP_SHA_256").setWrappingKeySpec("RSA_2048")).getBody();
+    String inner = c.decrypt(new DecryptRequest().setCiphertextBlob(both.getCiphertextBlob())).getBody().getPlaintext();
+    check(java.util.Arrays.equals(oaep(Cipher.DECRYPT_MODE, pair.getPrivate(), Base64.getDecoder().decode(both.getExportedDataKey())),
+        Base64.getDecoder().decode(inner)), "generateAndExportDataKey");
   }
 
   static void secrets(Client c) throws Exception {
@@ -159,5 +248,28 @@ final class TypedRows {
     var deleted = c.deleteSecret(new DeleteSecretRequest().setSecretName(name).setRecoveryWindowInDays("7")).getBody();
     check(deleted.getPlannedDeleteTime() != null && !deleted.getPlannedDeleteTime().isEmpty(), "plannedDeleteTime");
     c.restoreSecret(new RestoreSecretRequest().setSecretName(name));
+    c.updateSecret(new UpdateSecretRequest().setSecretName(name).setDescription("typed"));
+    check("typed".equals(c.describeSecret(new DescribeSecretRequest().setSecretName(name)).getBody().getDescription()), "updateSecret");
+    c.putSecretValue(new PutSecretValueRequest().setSecretName(name).setSecretData("v3").setVersionId("v3").setVersionStages("[\"custom\"]"));
+    c.updateSecretVersionStage(new UpdateSecretVersionStageRequest().setSecretName(name).setVersionStage("custom")
+        .setRemoveFromVersion("v3").setMoveToVersion("v2"));
+    var staged = c.getSecretValue(new GetSecretValueRequest().setSecretName(name).setVersionStage("custom")).getBody();
+    check("v2".equals(staged.getVersionId()), "updateSecretVersionStage");
+    String policy = "{\"Version\":\"1\",\"Statement\":[]}";
+    c.setSecretPolicy(new SetSecretPolicyRequest().setSecretName(name).setPolicy(policy));
+    check(policy.equals(c.getSecretPolicy(new GetSecretPolicyRequest().setSecretName(name)).getBody().getPolicy()), "getSecretPolicy");
+    String db = unique("rm-javatyped");
+    var resource = Main.control("POST", "rds-instances", Map.of("DBInstanceId", db, "Accounts", List.of(Map.of("AccountName", "app", "AccountPassword", "Init#1"))));
+    check(((Number) resource.get("status")).intValue() == 200, "rds-instances: " + resource);
+    String rds = unique("java-typed-rds");
+    c.createSecret(new CreateSecretRequest().setSecretName(rds).setSecretType("Rds").setVersionId("v1")
+        .setSecretData("{\"Accounts\":[{\"AccountName\":\"app\",\"AccountPassword\":\"Init#1\"}]}")
+        .setExtendedConfig(Map.of("SecretSubType", "SingleUser", "DBInstanceId", db)));
+    c.updateSecretRotationPolicy(new UpdateSecretRotationPolicyRequest().setSecretName(rds).setEnableAutomaticRotation(true).setRotationInterval("7d"));
+    var rotated = c.rotateSecret(new RotateSecretRequest().setSecretName(rds).setVersionId("r1")).getBody();
+    check("r1".equals(rotated.getVersionId()), "rotateSecret versionId");
+    Main.control("POST", "clock", Map.of("advance", "1m"));
+    var after = c.getSecretValue(new GetSecretValueRequest().setSecretName(rds).setFetchExtendedConfig(true)).getBody();
+    check("r1".equals(after.getVersionId()) && "Enabled".equals(after.getAutomaticRotation()), "after rotation");
   }
 }
