@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../src/index.js';
 import { patientClient } from './helpers/asymmetric.js';
@@ -102,5 +103,79 @@ describe('the domain API (what the instance gateway calls)', () => {
         fromDigest,
       ),
     ).toBe(true);
+  });
+});
+
+describe('reproducible and seeded key pairs', () => {
+  it('the same random seed gives the same EC key pairs (and different seeds different ones)', async () => {
+    const publicKeys = async (seed: string) => {
+      const e = await startEmulator({ env: {}, randomSeed: seed });
+      try {
+        const client = patientClient(e);
+        const out: string[] = [];
+        for (const spec of ['EC_P256', 'EC_P256K', 'EC_SM2']) {
+          const meta = (await client.call('CreateKey', { KeySpec: spec })).KeyMetadata;
+          out.push(
+            (await client.call('GetPublicKey', { KeyId: meta.KeyId, KeyVersionId: meta.PrimaryKeyVersion }))
+              .PublicKey,
+          );
+        }
+        return out;
+      } finally {
+        await e.close();
+      }
+    };
+    const a = await publicKeys('asym-1');
+    expect(await publicKeys('asym-1')).toEqual(a);
+    expect((await publicKeys('asym-2'))[0]).not.toBe(a[0]);
+  });
+
+  it('loads an SM2 and a P-256 private key made by OpenSSL from a seed', async () => {
+    const sm2 = generateKeyPairSync('ec', { namedCurve: 'SM2' });
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const res = await request(emulator.app)
+      .post('/_emulator/seed')
+      .send({
+        keys: [
+          {
+            keyId: 'a0000000-0000-4000-8000-00000000d001',
+            keySpec: 'EC_SM2',
+            keyUsage: 'ENCRYPT/DECRYPT',
+            versions: [
+              { keyVersionId: 'sm2-v1', material: sm2.privateKey.export({ format: 'pem', type: 'pkcs8' }) },
+            ],
+          },
+          {
+            keyId: 'a0000000-0000-4000-8000-00000000d002',
+            keySpec: 'EC_P256',
+            versions: [
+              {
+                keyVersionId: 'p256-v1',
+                material: p256.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+              },
+            ],
+          },
+        ],
+      });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const sm2Meta = (await kms.call('DescribeKey', { KeyId: 'a0000000-0000-4000-8000-00000000d001' }))
+      .KeyMetadata;
+    expect(sm2Meta).toMatchObject({ KeySpec: 'EC_SM2', KeyUsage: 'ENCRYPT/DECRYPT' });
+    const pem = (
+      await kms.call('GetPublicKey', {
+        KeyId: 'a0000000-0000-4000-8000-00000000d002',
+        KeyVersionId: 'p256-v1',
+      })
+    ).PublicKey;
+    expect(pem).toBe(p256.publicKey.export({ format: 'pem', type: 'spki' }));
+    const smPem = (
+      await kms.call('GetPublicKey', {
+        KeyId: 'a0000000-0000-4000-8000-00000000d001',
+        KeyVersionId: 'sm2-v1',
+      })
+    ).PublicKey;
+    expect(createPublicKey(smPem).export({ format: 'der', type: 'spki' })).toEqual(
+      sm2.publicKey.export({ format: 'der', type: 'spki' }),
+    );
   });
 });

@@ -1,4 +1,10 @@
-import { createECDH, createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createECDH,
+  createPrivateKey,
+  generateKeyPair,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
 import { ECParameters, ECPrivateKey } from '@peculiar/asn1-ecc';
 import { PrivateKey, PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
@@ -131,12 +137,46 @@ export function generateMaterial(spec: AnyKeySpec, random: Random): Buffer {
   if (isMac(spec)) return random.bytes(MAC_SPECS[spec].bytes);
   const info = ASYMMETRIC_SPECS[spec];
   if (info.kind === 'rsa') {
-    // RSA key generation uses OpenSSL's randomness (as the import wrapping keys do); seeds fix RSA
-    // material through PKCS#8 when a test needs it reproducible.
-    const pair = generateKeyPairSync('rsa', { modulusLength: info.bits as number });
-    return pair.privateKey.export({ format: 'der', type: 'pkcs8' });
+    return rsaMaterial(info.bits as number);
   }
   return ecPrivateKeyInfo(spec, ecScalar(spec, random));
+}
+
+/**
+ * RSA key generation uses OpenSSL's randomness (as the import wrapping keys do); seeds fix RSA
+ * material through PKCS#8 when a test needs it reproducible. A 3072-bit key takes seconds on a busy
+ * machine — longer than some clients' default read timeout — so after the first key of a size one
+ * spare is generated in the background (libuv's pool, off the event loop) for the next CreateKey.
+ */
+const spareRsa = new Map<number, Buffer>();
+const generatingRsa = new Set<number>();
+
+function rsaMaterial(bits: number): Buffer {
+  const spare = spareRsa.get(bits);
+  spareRsa.delete(bits);
+  const material =
+    spare ??
+    generateKeyPairSync('rsa', {
+      modulusLength: bits,
+      privateKeyEncoding: { format: 'der', type: 'pkcs8' },
+      publicKeyEncoding: { format: 'der', type: 'spki' },
+    }).privateKey;
+  if (!generatingRsa.has(bits)) {
+    generatingRsa.add(bits);
+    generateKeyPair(
+      'rsa',
+      {
+        modulusLength: bits,
+        privateKeyEncoding: { format: 'der', type: 'pkcs8' },
+        publicKeyEncoding: { format: 'der', type: 'spki' },
+      },
+      (error, _publicKey, privateKey) => {
+        generatingRsa.delete(bits);
+        if (!error) spareRsa.set(bits, privateKey);
+      },
+    );
+  }
+  return material;
 }
 
 /** Checks seeded or imported material against the spec; returns it as stored (PKCS#8 DER for pairs). */

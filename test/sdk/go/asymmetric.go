@@ -14,6 +14,10 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"strings"
+
+	kms "github.com/alibabacloud-go/kms-20160120/v3/client"
+	"github.com/alibabacloud-go/tea/dara"
 )
 
 const goHmacKeyID = "a1b2c3d4-0000-4000-8000-00000000af01"
@@ -70,7 +74,20 @@ func init() {
 				params["Value"] = b64(signature)
 				check(run(call, "AsymmetricVerify", params)["Value"] == true, "AsymmetricVerify of its own signature")
 			}
-			keyID, version, _ := keyPair(call, "EC_P256", "SIGN/VERIFY")
+			keyID, version, public := keyPair(call, "EC_P256", "SIGN/VERIFY")
+			if c.typed {
+				// The typed methods, whose responses are cast to the SDK's models.
+				tc := teaClient(accessKey, secretKey)
+				pk, err := tc.GetPublicKey(&kms.GetPublicKeyRequest{KeyId: &keyID, KeyVersionId: &version})
+				check(err == nil && strings.HasPrefix(dara.StringValue(pk.Body.PublicKey), "-----BEGIN PUBLIC KEY-----"), "typed GetPublicKey: %v", err)
+				signed, err := tc.AsymmetricSign(&kms.AsymmetricSignRequest{KeyId: &keyID, KeyVersionId: &version,
+					Algorithm: dara.String("ECDSA_SHA_256"), Digest: dara.String(b64(digest[:]))})
+				check(err == nil, "typed AsymmetricSign: %v", err)
+				check(ecdsa.VerifyASN1(public.(*ecdsa.PublicKey), digest[:], unb64(dara.StringValue(signed.Body.Value))), "crypto/ecdsa rejects the typed signature")
+				verified, err := tc.AsymmetricVerify(&kms.AsymmetricVerifyRequest{KeyId: &keyID, KeyVersionId: &version,
+					Algorithm: dara.String("ECDSA_SHA_256"), Digest: dara.String(b64(digest[:])), Value: signed.Body.Value})
+				check(err == nil && dara.BoolValue(verified.Body.Value), "typed AsymmetricVerify: %v", err)
+			}
 			expectCode(call, "AsymmetricSign", map[string]string{"KeyId": keyID, "KeyVersionId": version,
 				"Algorithm": "ECDSA_SHA_256", "Digest": b64(make([]byte, 20))}, "InvalidParameter")
 		}},

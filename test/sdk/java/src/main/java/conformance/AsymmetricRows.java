@@ -79,6 +79,23 @@ final class AsymmetricRows {
         check(Boolean.TRUE.equals(run(c, "AsymmetricVerify", verify).get("Value")), "AsymmetricVerify of its own signature");
       }
       Pair ec = pair(c, "EC_P256", "SIGN/VERIFY", "EC");
+      if (name.contains("V3")) {
+        // The typed methods, whose responses are cast to the SDK's models.
+        var tea = Main.tea(Main.AK, Main.SK);
+        var pk = tea.getPublicKey(new com.aliyun.kms20160120.models.GetPublicKeyRequest()
+            .setKeyId(ec.keyId()).setKeyVersionId(ec.version()));
+        check(pk.getBody().getPublicKey().startsWith("-----BEGIN PUBLIC KEY-----"), "typed GetPublicKey");
+        var signed = tea.asymmetricSign(new com.aliyun.kms20160120.models.AsymmetricSignRequest()
+            .setKeyId(ec.keyId()).setKeyVersionId(ec.version()).setAlgorithm("ECDSA_SHA_256").setDigest(digest));
+        Signature jca = Signature.getInstance("SHA256withECDSA");
+        jca.initVerify(ec.publicKey());
+        jca.update(message);
+        check(jca.verify(UNB64.decode(signed.getBody().getValue())), "JCA rejects the typed AsymmetricSign signature");
+        var verified = tea.asymmetricVerify(new com.aliyun.kms20160120.models.AsymmetricVerifyRequest()
+            .setKeyId(ec.keyId()).setKeyVersionId(ec.version()).setAlgorithm("ECDSA_SHA_256").setDigest(digest)
+            .setValue(signed.getBody().getValue()));
+        check(Boolean.TRUE.equals(verified.getBody().getValue()), "typed AsymmetricVerify");
+      }
       expectCode(c, "AsymmetricSign", m("KeyId", ec.keyId(), "KeyVersionId", ec.version(), "Algorithm", "ECDSA_SHA_256",
           "Digest", B64.encodeToString(new byte[20])), "InvalidParameter");
     });
