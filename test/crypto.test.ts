@@ -181,7 +181,7 @@ describe('data keys', () => {
         WrappingKeySpec: 'EC_SM2',
         WrappingAlgorithm: 'SM2PKE',
       }),
-    ).toBe('UnsupportedOperation');
+    ).toBe('InvalidParameter'); // an RSA PublicKeyBlob is no SM2 key (SM2PKE: test/asymmetric-sm2-mac.test.ts)
     expect(
       await kms.fails('GenerateAndExportDataKey', {
         KeyId: keyId,

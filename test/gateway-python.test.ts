@@ -64,6 +64,9 @@ describe.skipIf(!available)('KMS Instance SDK for Python (alibabacloud-dkms-gcs)
     'refusals: deleted client key (401), wrong private key (401), expired client key (401)',
     'certificate verification is on: a trust file without the instance CA is refused',
     'Rejected.Throttling (429) is retried by the SDK',
+    'Sign / Verify (RAW and DIGEST), GetPublicKey checked by the cryptography package',
+    'Encrypt / Decrypt with an RSA key (RSAES_OAEP_SHA_256), checked by the cryptography package',
+    'GenerateDataKeyPair (+WithoutPlaintext, Advance…): the private key decrypts and matches the public key',
   ];
   for (const name of cases) {
     it(name, () => {

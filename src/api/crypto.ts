@@ -1,4 +1,5 @@
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
+import { encryptWith } from '../domain/asymmetric.js';
 import { randomInt } from '../domain/random.js';
 import { KmsError } from '../protocol/errors.js';
 import type { Params } from './params.js';
@@ -45,10 +46,12 @@ function dataKeySize(params: Params): number {
 function exportUnder(params: Params, dataKey: Buffer): string {
   const spec = params.string('WrappingKeySpec');
   const algorithm = params.string('WrappingAlgorithm');
-  if (spec.startsWith('EC_SM2') || algorithm === 'SM2PKE') {
-    throw new KmsError(
-      'UnsupportedOperation',
-      'The emulator does not implement SM2PKE wrapping; use RSAES_OAEP_SHA_256 or RSAES_OAEP_SHA_1.',
+  if (spec === 'EC_SM2' || algorithm === 'SM2PKE') {
+    if (spec !== 'EC_SM2' || algorithm !== 'SM2PKE') {
+      throw new KmsError('InvalidParameter', 'EC_SM2 public keys wrap with SM2PKE, and SM2PKE needs EC_SM2.');
+    }
+    return encryptWith('EC_SM2', sm2PublicKey(params.string('PublicKeyBlob')), 'SM2PKE', dataKey).toString(
+      'base64',
     );
   }
   const oaepHash = { RSAES_OAEP_SHA_256: 'sha256', RSAES_OAEP_SHA_1: 'sha1' }[algorithm];
@@ -70,6 +73,24 @@ function exportUnder(params: Params, dataKey: Buffer): string {
     { key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash },
     dataKey,
   ).toString('base64');
+}
+
+/** An SM2 PublicKeyBlob: base64 DER SubjectPublicKeyInfo on the SM2 curve. */
+function sm2PublicKey(blob: string): Buffer {
+  const der = Buffer.from(blob, 'base64');
+  try {
+    const key = createPublicKey({ key: der, format: 'der', type: 'spki' });
+    const spki = key.export({ format: 'der', type: 'spki' });
+    // id-ecPublicKey with the SM2 curve OID 1.2.156.10197.1.301, uncompressed point.
+    if (!spki.includes(Buffer.from('06082a811ccf5501822d', 'hex')) || spki.length !== 91)
+      throw new Error('curve');
+    return spki;
+  } catch {
+    throw new KmsError(
+      'InvalidParameter',
+      'The specified parameter "PublicKeyBlob" is not a base64 DER (SPKI) SM2 public key.',
+    );
+  }
 }
 
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';

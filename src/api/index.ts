@@ -3,6 +3,8 @@ import './service.js';
 import './instances.js';
 import './keys.js';
 import './crypto.js';
+import './asymmetric.js';
+import './certificates.js';
 import './tags.js';
 import './secrets.js';
 import './access-points.js';

@@ -57,6 +57,21 @@ const NEWER_OPERATIONS: Record<string, RawParam[]> = {
       schema: { type: 'array', items: { type: 'object' }, required: true },
     },
   ],
+  // GenerateMac / VerifyMac as alibabacloud_kms20160120 3.3.1 sends them (all in the query; DryRun
+  // typed as a string there).
+  GenerateMac: [
+    { name: 'KeyId', schema: { type: 'string', required: true } },
+    { name: 'Algorithm', schema: { type: 'string', required: true } },
+    { name: 'Message', schema: { type: 'string', required: true } },
+    { name: 'DryRun', schema: { type: 'string', required: false } },
+  ],
+  VerifyMac: [
+    { name: 'KeyId', schema: { type: 'string', required: true } },
+    { name: 'Algorithm', schema: { type: 'string', required: true } },
+    { name: 'Message', schema: { type: 'string', required: true } },
+    { name: 'Mac', schema: { type: 'string', required: true } },
+    { name: 'DryRun', schema: { type: 'string', required: false } },
+  ],
   GetDefaultKmsInstance: [],
   GetKmsInstanceQuotaInfos: [
     { name: 'KmsInstanceId', schema: { type: 'string', required: true } },
@@ -105,6 +120,12 @@ export const operations: ReadonlyMap<string, OperationSpec> = new Map([
     ([name, parameters]) => [name, toOperation(name, { parameters })] as const,
   ),
 ]);
+
+// The spec types CreateCertificate's SubjectAlternativeNames as an object, but documents it (and
+// its example sends it) as a JSON array of domain names.
+for (const param of operations.get('CreateCertificate')?.params ?? []) {
+  if (param.name === 'SubjectAlternativeNames') Object.assign(param, { type: 'array', itemType: 'string' });
+}
 
 export const endpoints: readonly { regionId: string; endpoint: string }[] = raw.endpoints;
 

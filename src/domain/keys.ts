@@ -6,12 +6,18 @@ import {
   encodeBlob,
   invalidCiphertext,
   KEY_SPECS,
-  type KeySpec,
   open,
   seal,
   unwrapMaterial,
   wrapMaterial,
 } from './crypto.js';
+import {
+  type AnyKeySpec,
+  checkMaterial,
+  checkSpecAndUsage,
+  generateMaterial,
+  isSymmetric,
+} from './key-specs.js';
 import { DAY, isoSeconds } from './time.js';
 import { partitionOf, type Scope, type World } from './world.js';
 
@@ -34,7 +40,7 @@ export interface KeyRecord {
   accountId: string;
   regionId: string;
   description: string;
-  keySpec: KeySpec;
+  keySpec: AnyKeySpec;
   keyUsage: string;
   origin: 'Aliyun_KMS' | 'EXTERNAL';
   protectionLevel: string;
@@ -137,7 +143,7 @@ export class KeyService {
     options: {
       keyId?: string;
       description?: string;
-      keySpec?: KeySpec;
+      keySpec?: string;
       keyUsage?: string;
       origin?: 'Aliyun_KMS' | 'EXTERNAL';
       protectionLevel?: string;
@@ -151,15 +157,18 @@ export class KeyService {
       creator?: string;
     } = {},
   ): KeyRecord {
-    const keySpec = options.keySpec ?? 'Aliyun_AES_256';
-    if (!(keySpec in KEY_SPECS)) {
-      throw new KmsError('InvalidParameter', `The specified parameter "KeySpec" is not valid: ${keySpec}.`);
-    }
-    const usage = options.keyUsage ?? 'ENCRYPT/DECRYPT';
-    if (usage !== 'ENCRYPT/DECRYPT') {
-      throw new KmsError('InvalidParameter', 'Symmetric keys support only KeyUsage ENCRYPT/DECRYPT.');
-    }
+    const { spec: keySpec, usage } = checkSpecAndUsage(options.keySpec || 'Aliyun_AES_256', options.keyUsage);
     const origin = options.origin ?? 'Aliyun_KMS';
+    if (!isSymmetric(keySpec)) {
+      // Asymmetric and HMAC keys: no imported material and no rotation (CreateKeyVersion's docs:
+      // only symmetric keys get new versions).
+      if (origin === 'EXTERNAL') {
+        throw new KmsError('UnsupportedOperation', `The emulator imports material for symmetric keys only.`);
+      }
+      if (options.enableAutomaticRotation) {
+        throw new KmsError('UnsupportedOperation', `Keys of KeySpec ${keySpec} do not rotate automatically.`);
+      }
+    }
     if (options.dkmsInstanceId) this.world.instances.reserve(scope, options.dkmsInstanceId, 'key');
     const now = this.world.now();
     const keyId =
@@ -188,18 +197,12 @@ export class KeyService {
       managed: options.managed ?? false,
     };
     if (origin === 'Aliyun_KMS') {
-      const materials = options.material ?? [this.world.random.bytes(KEY_SPECS[keySpec])];
+      const materials = options.material ?? [generateMaterial(keySpec, this.world.random)];
       materials.forEach((material, index) => {
-        if (material.length !== KEY_SPECS[keySpec]) {
-          throw new KmsError(
-            'InvalidParameter',
-            `Key material for ${keySpec} must be ${KEY_SPECS[keySpec]} bytes.`,
-          );
-        }
         const version: KeyVersion = {
           keyVersionId: options.versionIds?.[index] ?? this.world.ids.uuid(),
           creationDate: now,
-          wrapped: wrapMaterial(this.masterKey, material, this.world.random),
+          wrapped: wrapMaterial(this.masterKey, checkMaterial(keySpec, material), this.world.random),
         };
         key.versions.push(version);
         key.primaryKeyVersion = version.keyVersionId;
@@ -375,7 +378,7 @@ export class KeyService {
       creationDate: this.world.now(),
       wrapped: wrapMaterial(
         this.masterKey,
-        this.world.random.bytes(KEY_SPECS[key.keySpec]),
+        generateMaterial(key.keySpec, this.world.random),
         this.world.random,
       ),
     };
@@ -402,6 +405,9 @@ export class KeyService {
         'Keys with imported material cannot have new versions.',
       );
     }
+    if (!isSymmetric(key.keySpec)) {
+      throw new KmsError('Rejected.UnsupportedOperation', 'Only symmetric keys can have new versions.');
+    }
     return this.addVersion(scope, key);
   }
 
@@ -412,6 +418,9 @@ export class KeyService {
         'Rejected.UnsupportedOperation',
         'Keys with imported material cannot rotate automatically.',
       );
+    }
+    if (enabled && !isSymmetric(key.keySpec)) {
+      throw new KmsError('Rejected.UnsupportedOperation', `Keys of KeySpec ${key.keySpec} do not rotate.`);
     }
     if (enabled) {
       const seconds = intervalSeconds ?? key.rotationIntervalSeconds ?? 365 * 86400;
@@ -484,6 +493,7 @@ export class KeyService {
     const key = this.available(scope, ref);
     if (key.origin !== 'EXTERNAL') throw new KmsError('Unsupported.Origin');
     if (key.state === 'PendingDeletion') throw new KmsError('Rejected.PendingDeletion');
+    if (!isSymmetric(key.keySpec)) throw new KmsError('Unsupported.Origin');
     if (material.length !== KEY_SPECS[key.keySpec]) {
       throw new KmsError(
         'InvalidKeyMaterial',
@@ -543,11 +553,27 @@ export class KeyService {
 
   // Cryptography
 
-  /** A version's material in clear, for cryptography that needs it raw (the KMS Instance API). */
-  material(key: KeyRecord, keyVersionId: string): Buffer {
+  private material(key: KeyRecord, keyVersionId: string): Buffer {
+    const material = this.versionMaterial(key, keyVersionId);
+    if (!material) throw invalidCiphertext();
+    return material;
+  }
+
+  /** A version's material in clear (PKCS#8 DER for key pairs), for the domain's cryptography only. */
+  versionMaterial(key: KeyRecord, keyVersionId: string): Buffer | undefined {
     const version = key.versions.find((v) => v.keyVersionId === keyVersionId);
-    if (!version) throw invalidCiphertext();
-    return unwrapMaterial(this.masterKey, version.wrapped);
+    return version && unwrapMaterial(this.masterKey, version.wrapped);
+  }
+
+  /** Encrypt and Decrypt take symmetric keys only. */
+  private symmetric(key: KeyRecord): KeyRecord & { keySpec: keyof typeof KEY_SPECS } {
+    if (!isSymmetric(key.keySpec)) {
+      throw new KmsError(
+        'InvalidParameter',
+        `The key ${key.keyId} (KeySpec ${key.keySpec}, KeyUsage ${key.keyUsage}) is not a symmetric encryption key.`,
+      );
+    }
+    return key as KeyRecord & { keySpec: keyof typeof KEY_SPECS };
   }
 
   encrypt(
@@ -556,7 +582,7 @@ export class KeyService {
     plaintext: Buffer,
     context?: Record<string, unknown>,
   ): { keyId: string; keyVersionId: string; ciphertextBlob: string } {
-    const key = this.usableKey(scope, keyRef);
+    const key = this.symmetric(this.usableKey(scope, keyRef));
     const keyVersionId = key.primaryKeyVersion;
     const sealed = seal(
       key.keySpec,
@@ -578,7 +604,7 @@ export class KeyService {
     context?: Record<string, unknown>,
   ): { keyId: string; keyVersionId: string; plaintext: Buffer } {
     const blob = decodeBlob(ciphertextBlob);
-    const key = this.usableKey(scope, blob.keyId);
+    const key = this.symmetric(this.usableKey(scope, blob.keyId));
     const plaintext = open(
       key.keySpec,
       this.material(key, blob.keyVersionId),

@@ -1,7 +1,9 @@
 import type { Store } from '../store/store.js';
 import { AccessPoints } from './access-points.js';
 import { AccountDirectory } from './accounts.js';
+import { AsymmetricKeys } from './asymmetric.js';
 import { BackingResources } from './backing.js';
+import { CertificateService } from './certificates.js';
 import { ClientKeys } from './client-keys.js';
 import type { VirtualClock } from './clock.js';
 import { IdFactory } from './ids.js';
@@ -9,6 +11,7 @@ import { InstanceCertificates } from './instance-ca.js';
 import { InstanceService } from './instances.js';
 import { KeyImport } from './key-import.js';
 import { KeyService } from './keys.js';
+import { MacKeys } from './mac.js';
 import type { Random } from './random.js';
 import { ManagedSecrets } from './rotation.js';
 import { Scheduler } from './scheduler.js';
@@ -36,6 +39,9 @@ export class World {
   readonly instances: InstanceService;
   readonly keys: KeyService;
   readonly keyImport: KeyImport;
+  readonly asymmetric: AsymmetricKeys;
+  readonly macs: MacKeys;
+  readonly certificates: CertificateService;
   readonly tags: TagService;
   readonly secrets: SecretService;
   readonly backing: BackingResources;
@@ -59,6 +65,9 @@ export class World {
     const wrappingKey = masterKey ?? random.bytes(32);
     this.keys = new KeyService(this, wrappingKey);
     this.keyImport = new KeyImport(this, wrappingKey);
+    this.asymmetric = new AsymmetricKeys(this.keys, random);
+    this.macs = new MacKeys(this.keys);
+    this.certificates = new CertificateService(this, wrappingKey);
     this.tags.registerResourceType('key', (scope, id) => this.keys.resolve(scope, id).keyId);
     this.secrets = new SecretService(this);
     this.backing = new BackingResources(this, wrappingKey);

@@ -29,6 +29,9 @@ const ROWS = [
   'secrets',
   'managed-rotation',
   'seeded-fixture',
+  'asymmetric-sign',
+  'asymmetric-encrypt',
+  'mac',
 ];
 const STATUSES = new Set(['pass', 'fail', 'not-built-yet', 'skipped']);
 const DEFAULT_AK = { id: 'LTAIEmulatorAccessKeyId', secret: 'EmulatorAccessKeySecret' };

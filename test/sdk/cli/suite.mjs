@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { asymmetricRows } from '../node/asymmetric-rows.mjs';
 
 const exec = promisify(execFile);
 const cli = process.env.ALIYUN_CLI ?? 'aliyun';
@@ -290,6 +291,13 @@ const rows = {
     return `key ${keyId} (seeded version) and secret ${secretName}`;
   },
 };
+
+// The Node suite's asymmetric rows (Node's crypto as the second implementation), through the CLI.
+for (const [row, fn] of Object.entries(
+  asymmetricRows({ run: (c, a, p) => c(a, p), check, expectCode, control }),
+)) {
+  rows[row] = () => fn(() => call);
+}
 
 // The version goes in the service row's detail, so the table's client name is the same on every machine.
 const client = 'cli aliyun';

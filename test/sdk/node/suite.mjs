@@ -2,6 +2,7 @@
 // $CONFORMANCE_OUT. A row whose operations the emulator does not implement yet is `not-built-yet`.
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { asymmetricRows } from './asymmetric-rows.mjs';
 
 const require = createRequire(import.meta.url);
 const RPCClient = require('@alicloud/pop-core');
@@ -293,6 +294,8 @@ const rows = {
     );
   },
 };
+
+Object.assign(rows, asymmetricRows({ run, check, expectCode, control }));
 
 async function control(method, path, body) {
   const res = await fetch(`${controlUrl}/_emulator/${path}`, {

@@ -17,6 +17,9 @@ ROWS = [
     "secrets",
     "managed-rotation",
     "seeded-fixture",
+    "asymmetric-sign",
+    "asymmetric-encrypt",
+    "mac",
 ]
 
 # --- the env contract (test/sdk/README.md) -------------------------------------------------------

@@ -315,3 +315,7 @@ OPENAPI_ROWS = {
     "managed-rotation": row_managed_rotation,
     "seeded-fixture": row_seeded_fixture,
 }
+
+from asymmetric_rows import ASYMMETRIC_ROWS  # noqa: E402
+
+OPENAPI_ROWS.update(ASYMMETRIC_ROWS)

@@ -99,7 +99,7 @@ def run(results, helper):
     warnings.filterwarnings("ignore")  # verify=False makes urllib3 warn on every request
     clients = CacheClients()
     try:
-        for row in ("service", "instances", "keys", "crypto"):
+        for row in ("service", "instances", "keys", "crypto", "asymmetric-sign", "asymmetric-encrypt", "mac"):
             results.add(NAME, row, "skipped", ONLY_GET_SECRET_VALUE)
         results.run(NAME, "errors", lambda: row_errors(clients))
         results.run(NAME, "secrets", lambda: row_secrets(clients, helper))

@@ -283,6 +283,8 @@ public class Main {
       check("seeded".equals(run(c, "GetSecretValue", m("SecretName", secret)).get("SecretData")), "seeded secret");
     });
 
+    AsymmetricRows.register(rows);
+
     List<Map<String, String>> results = new ArrayList<>();
     for (var client : clients.entrySet()) {
       for (var row : rows.entrySet()) {
