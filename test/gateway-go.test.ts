@@ -35,6 +35,8 @@ describe.skipIf(!available)('KMS Instance SDK for Go (alibabacloud-dkms-gcs-go-s
     'refusals: policy, network rule, unknown key, deleted and forged client keys',
     'certificate verification is on: the system roots do not trust the gateway',
     'Rejected.Throttling (429) is retried by the SDK',
+    'Sign / Verify / GetPublicKey (ECDSA, checked by crypto/ecdsa)',
+    'GenerateDataKeyPair: the private key decrypts and matches the public key',
   ]) {
     it(name, () => {
       const result = results.find((r) => r.case === name);

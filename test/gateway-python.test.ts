@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  applySeed,
   DEFAULT_ACCESS_KEY_ID,
   DEFAULT_ACCESS_KEY_SECRET,
   type Emulator,
+  readSeedFile,
   startEmulator,
 } from '../src/index.js';
+import { kmsClient } from './helpers/client.js';
 
 /**
  * The official KMS Instance SDK for Python (alibabacloud-dkms-gcs) and the typed OpenAPI client
@@ -61,6 +64,9 @@ describe.skipIf(!available)('KMS Instance SDK for Python (alibabacloud-dkms-gcs)
     'refusals: deleted client key (401), wrong private key (401), expired client key (401)',
     'certificate verification is on: a trust file without the instance CA is refused',
     'Rejected.Throttling (429) is retried by the SDK',
+    'Sign / Verify (RAW and DIGEST), GetPublicKey checked by the cryptography package',
+    'Encrypt / Decrypt with an RSA key (RSAES_OAEP_SHA_256), checked by the cryptography package',
+    'GenerateDataKeyPair (+WithoutPlaintext, Advance…): the private key decrypts and matches the public key',
   ];
   for (const name of cases) {
     it(name, () => {
@@ -70,4 +76,32 @@ describe.skipIf(!available)('KMS Instance SDK for Python (alibabacloud-dkms-gcs)
       expect(result?.ok, result?.detail).toBe(true);
     });
   }
+});
+
+describe.skipIf(!available)('fixtures/seeds/instance-access.yaml with its committed client key file', () => {
+  it('the orders application reads its secret and encrypts through the KMS Instance SDK', async () => {
+    const fixture = await startEmulator({ gatewayPort: 0 });
+    try {
+      const root = join(import.meta.dirname, '..');
+      await applySeed(fixture, readSeedFile(join(root, 'fixtures', 'seeds', 'instance-access.yaml')));
+      const instance = await kmsClient(fixture).call('GetKmsInstance', {
+        KmsInstanceId: 'kst-hzz65f3orders',
+      });
+      const ca = join(mkdtempSync(join(tmpdir(), 'orders-')), 'ca.pem');
+      writeFileSync(ca, instance.KmsInstance.CaCertificateChainPem);
+      const { stdout } = await promisify(execFile)(
+        PYTHON,
+        [
+          join(DIR, 'fixture_app.py'),
+          (fixture.gatewayUrl as string).replace('https://', ''),
+          ca,
+          join(root, 'fixtures', 'instance-access', 'clientKey_orders-app.json'),
+        ],
+        { encoding: 'utf8', timeout: 120_000 },
+      );
+      expect(JSON.parse(stdout)).toEqual({ user: 'orders', roundTrip: 'order 42' });
+    } finally {
+      await fixture.close();
+    }
+  }, 180_000);
 });

@@ -198,20 +198,20 @@ describe('the KMS Instance API gateway', () => {
     expect(instanceCa?.checkIssued(root as X509Certificate)).toBe(true);
   });
 
-  it('refuses a key pair for Encrypt, Decrypt and GenerateDataKey with InvalidParameter', async () => {
+  it('refuses an HMAC key for Encrypt, Decrypt and GenerateDataKey with InvalidParameter', async () => {
     const setup = await setUp();
     const kms = kmsClient(emulator);
-    const pair = (
+    const mac = (
       await kms.call('CreateKey', {
         DKMSInstanceId: setup.instanceId,
-        KeySpec: 'EC_P256',
-        KeyUsage: 'SIGN/VERIFY',
+        KeySpec: 'HMAC_SHA_256',
+        KeyUsage: 'GENERATE/VERIFY_MAC',
       })
     ).KeyMetadata.KeyId;
     for (const [api, fields] of [
-      ['Encrypt', { KeyId: pair, Plaintext: Buffer.from('hi') }],
-      ['Decrypt', { KeyId: pair, CiphertextBlob: Buffer.alloc(32, 1), Iv: Buffer.alloc(12, 1) }],
-      ['GenerateDataKey', { KeyId: pair }],
+      ['Encrypt', { KeyId: mac, Plaintext: Buffer.from('hi') }],
+      ['Decrypt', { KeyId: mac, CiphertextBlob: Buffer.alloc(32, 1), Iv: Buffer.alloc(12, 1) }],
+      ['GenerateDataKey', { KeyId: mac }],
     ] as const) {
       const refused = await call(setup, api, fields);
       expect([api, refused.status, error(refused).ErrorCode]).toEqual([api, 400, 'InvalidParameter']);

@@ -1,9 +1,17 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey } from 'node:crypto';
 import { findOperation, invoke } from '../api/index.js';
 import { KEY_USER, SECRET_USER } from '../domain/access-points.js';
+import {
+  publicKeyDer,
+  publicKeyPem,
+  signDigest,
+  signMessage,
+  verifyDigest,
+  verifyMessage,
+} from '../domain/asymmetric.js';
 import type { ClientKey } from '../domain/client-keys.js';
-import { decodeBlob, open, seal } from '../domain/crypto.js';
-import { isSymmetric } from '../domain/key-specs.js';
+import { decodeBlob, invalidCiphertext, type KeySpec, open, seal } from '../domain/crypto.js';
+import { type AsymmetricSpec, generateMaterial, isAsymmetric, isSymmetric } from '../domain/key-specs.js';
 import type { KeyRecord } from '../domain/keys.js';
 import type { Scope, World } from '../domain/world.js';
 import { KmsError } from '../protocol/errors.js';
@@ -77,15 +85,15 @@ function usableKey(ctx: GatewayContext, keyRef: string): KeyRecord {
   return ctx.world.keys.usableKey(ctx.scope, key.keyId);
 }
 
-function checkAlgorithm(key: KeyRecord, algorithm: string): string {
-  // The instance API's Encrypt, Decrypt and GenerateDataKey take symmetric keys (key pairs sign).
+function symmetric(key: KeyRecord): KeySpec {
   if (!isSymmetric(key.keySpec)) {
-    throw new KmsError(
-      'InvalidParameter',
-      `The key ${key.keyId} (KeySpec ${key.keySpec}) is not a symmetric encryption key.`,
-    );
+    throw new KmsError('InvalidParameter', `The key ${key.keyId} (${key.keySpec}) is not a symmetric key.`);
   }
-  const expected = key.keySpec === 'Aliyun_SM4' ? 'SM4_GCM' : 'AES_GCM';
+  return key.keySpec as KeySpec;
+}
+
+function checkAlgorithm(key: KeyRecord, algorithm: string): string {
+  const expected = symmetric(key) === 'Aliyun_SM4' ? 'SM4_GCM' : 'AES_GCM';
   if (algorithm !== '' && algorithm !== expected) {
     throw new KmsError(
       'InvalidParameter',
@@ -102,9 +110,15 @@ function checkPlaintext(plaintext: Buffer): Buffer {
   return plaintext;
 }
 
+function keyMaterial(ctx: GatewayContext, key: KeyRecord, keyVersionId: string): Buffer {
+  const material = ctx.world.keys.versionMaterial(key, keyVersionId);
+  if (!material) throw invalidCiphertext();
+  return material;
+}
+
 /** Instance-format encryption under the key's primary version; a caller's Iv is used as given. */
 function encryptRaw(ctx: GatewayContext, key: KeyRecord, plaintext: Buffer, aad: Buffer, iv: Buffer) {
-  const material = ctx.world.keys.material(key, key.primaryKeyVersion);
+  const material = keyMaterial(ctx, key, key.primaryKeyVersion);
   if (iv.length > 0 && key.keySpec !== 'Aliyun_SM4') {
     if (iv.length !== GCM_IV) throw new KmsError('InvalidParameter', 'The Iv must be 12 bytes.');
     const cipher = createCipheriv(`aes-${material.length * 8}-gcm` as 'aes-256-gcm', material, iv);
@@ -112,8 +126,7 @@ function encryptRaw(ctx: GatewayContext, key: KeyRecord, plaintext: Buffer, aad:
     const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return { iv, blob: Buffer.concat([ciphertext, cipher.getAuthTag()]) };
   }
-  if (!isSymmetric(key.keySpec)) throw new KmsError('InvalidParameter', 'The key is not symmetric.');
-  const sealed = seal(key.keySpec, material, plaintext, aad, ctx.world.random);
+  const sealed = seal(symmetric(key), material, plaintext, aad, ctx.world.random);
   return { iv: sealed.iv, blob: Buffer.concat([sealed.ciphertext, sealed.tag]) };
 }
 
@@ -137,9 +150,9 @@ function decryptRaw(key: KeyRecord, ctx: GatewayContext, blob: Buffer, aad: Buff
   if (key.keySpec !== 'Aliyun_SM4' && iv.length !== GCM_IV)
     throw new KmsError('InvalidParameter', 'The Iv must be 12 bytes.');
   for (const version of versions) {
-    const material = ctx.world.keys.material(key, version);
+    const material = keyMaterial(ctx, key, version);
     try {
-      if (key.keySpec === 'Aliyun_SM4') return open(key.keySpec, material, sealed, aad);
+      if (key.keySpec === 'Aliyun_SM4') return open('Aliyun_SM4', material, sealed, aad);
       const decipher = createDecipheriv(`aes-${material.length * 8}-gcm` as 'aes-256-gcm', material, iv);
       decipher.setAAD(aad);
       decipher.setAuthTag(sealed.tag);
@@ -175,9 +188,88 @@ function dataKeyLength(value: unknown): number {
   return n;
 }
 
+/**
+ * The signing material of an asymmetric key's primary version. MessageType RAW (the default: the SDKs
+ * send the data as Message) or DIGEST (the SDKs send the digest as Message; Digest is read too).
+ */
+function signingKey(ctx: GatewayContext, key: KeyRecord, request: Message) {
+  if (!isAsymmetric(key.keySpec)) {
+    throw new KmsError('InvalidParameter', `The key ${key.keyId} (${key.keySpec}) is not an asymmetric key.`);
+  }
+  const messageType = text(request, 'MessageType') || 'RAW';
+  if (messageType !== 'RAW' && messageType !== 'DIGEST') {
+    throw new KmsError('InvalidParameter', 'The MessageType is not valid: RAW or DIGEST.');
+  }
+  return {
+    spec: key.keySpec as AsymmetricSpec,
+    pkcs8: keyMaterial(ctx, key, key.primaryKeyVersion),
+    algorithm: required(request, 'Algorithm'),
+    messageType,
+  };
+}
+
+function digestOf(request: Message): Buffer {
+  const digest = bytes(request, 'Digest').length > 0 ? bytes(request, 'Digest') : bytes(request, 'Message');
+  if (digest.length === 0) throw new KmsError('MissingParameter', 'The parameter Digest is required.');
+  return digest;
+}
+
+const KEY_PAIR_SPECS = new Set(['RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P256', 'EC_P256K', 'EC_SM2']);
+
+/** A fresh key pair; the private key encrypted under the (symmetric) key named by KeyId. */
+function dataKeyPair(
+  request: Message,
+  ctx: GatewayContext,
+  kind: { plaintext: boolean; advance: boolean },
+): Message {
+  const key = usableKey(ctx, required(request, 'KeyId'));
+  const algorithm = checkAlgorithm(key, kind.advance ? '' : text(request, 'Algorithm'));
+  const spec = text(request, 'KeyPairSpec') || 'RSA_2048';
+  if (!KEY_PAIR_SPECS.has(spec)) {
+    throw new KmsError(
+      'InvalidParameter',
+      `The KeyPairSpec ${spec} is not valid: ${[...KEY_PAIR_SPECS].join(', ')}.`,
+    );
+  }
+  const format = text(request, 'KeyFormat') || 'PEM';
+  if (format !== 'PEM' && format !== 'DER')
+    throw new KmsError('InvalidParameter', 'The KeyFormat is not valid: PEM or DER.');
+  const pkcs8 = generateMaterial(spec as AsymmetricSpec, ctx.world.random);
+  const privateKey =
+    format === 'PEM'
+      ? Buffer.from(
+          createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({
+            format: 'pem',
+            type: 'pkcs8',
+          }),
+        )
+      : pkcs8;
+  const publicKey = format === 'PEM' ? Buffer.from(publicKeyPem(pkcs8)) : publicKeyDer(pkcs8);
+  const aad = bytes(request, 'Aad');
+  const sealed = kind.advance
+    ? advanceEncrypt(ctx, key, privateKey, aad)
+    : { ...encryptRaw(ctx, key, privateKey, aad, Buffer.alloc(0)), keyVersionId: undefined };
+  return {
+    KeyId: key.keyId,
+    Iv: sealed.iv,
+    KeyPairSpec: spec,
+    ...(kind.plaintext ? { PrivateKeyPlaintext: privateKey } : {}),
+    PrivateKeyCiphertextBlob: sealed.blob,
+    PublicKey: publicKey,
+    Algorithm: algorithm,
+    ...(kind.advance ? { KeyVersionId: sealed.keyVersionId } : {}),
+  };
+}
+
 export const operations: Record<string, Operation> = {
   Encrypt: (request, ctx) => {
     const key = usableKey(ctx, required(request, 'KeyId'));
+    if (isAsymmetric(key.keySpec)) {
+      const algorithm = required(request, 'Algorithm');
+      const plaintext = checkPlaintext(bytes(request, 'Plaintext'));
+      const blob = ctx.world.asymmetric.encrypt(key, key.primaryKeyVersion, algorithm, plaintext);
+      return { KeyId: key.keyId, CiphertextBlob: blob, Algorithm: algorithm };
+    }
     const algorithm = checkAlgorithm(key, text(request, 'Algorithm'));
     const plaintext = checkPlaintext(bytes(request, 'Plaintext'));
     const out = encryptRaw(ctx, key, plaintext, bytes(request, 'Aad'), bytes(request, 'Iv'));
@@ -192,6 +284,16 @@ export const operations: Record<string, Operation> = {
 
   Decrypt: (request, ctx) => {
     const key = usableKey(ctx, required(request, 'KeyId'));
+    if (isAsymmetric(key.keySpec)) {
+      const algorithm = required(request, 'Algorithm');
+      const plaintext = ctx.world.asymmetric.decrypt(
+        key,
+        key.primaryKeyVersion,
+        algorithm,
+        bytes(request, 'CiphertextBlob'),
+      );
+      return { KeyId: key.keyId, Plaintext: plaintext, Algorithm: algorithm };
+    }
     const algorithm = checkAlgorithm(key, text(request, 'Algorithm'));
     const plaintext = decryptRaw(
       key,
@@ -267,6 +369,40 @@ export const operations: Record<string, Operation> = {
       KeyVersionId: out.keyVersionId,
     };
   },
+
+  Sign: (request, ctx) => {
+    const key = usableKey(ctx, required(request, 'KeyId'));
+    const { spec, pkcs8, algorithm, messageType } = signingKey(ctx, key, request);
+    const signature =
+      messageType === 'RAW'
+        ? signMessage(spec, pkcs8, algorithm, bytes(request, 'Message'), ctx.world.random)
+        : signDigest(spec, pkcs8, algorithm, digestOf(request), ctx.world.random);
+    return { KeyId: key.keyId, Signature: signature, Algorithm: algorithm, MessageType: messageType };
+  },
+
+  Verify: (request, ctx) => {
+    const key = usableKey(ctx, required(request, 'KeyId'));
+    const { spec, pkcs8, algorithm, messageType } = signingKey(ctx, key, request);
+    const signature = bytes(request, 'Signature');
+    const spki = publicKeyDer(pkcs8);
+    const value =
+      messageType === 'RAW'
+        ? verifyMessage(spec, spki, algorithm, bytes(request, 'Message'), signature)
+        : verifyDigest(spec, spki, algorithm, digestOf(request), signature);
+    return { KeyId: key.keyId, Value: value, Algorithm: algorithm, MessageType: messageType };
+  },
+
+  GetPublicKey: (request, ctx) => {
+    const key = usableKey(ctx, required(request, 'KeyId'));
+    return { KeyId: key.keyId, PublicKey: ctx.world.asymmetric.publicKeyPem(key, key.primaryKeyVersion) };
+  },
+
+  GenerateDataKeyPair: (request, ctx) => dataKeyPair(request, ctx, { plaintext: true, advance: false }),
+  GenerateDataKeyPairWithoutPlaintext: (request, ctx) =>
+    dataKeyPair(request, ctx, { plaintext: false, advance: false }),
+  AdvanceGenerateDataKeyPair: (request, ctx) => dataKeyPair(request, ctx, { plaintext: true, advance: true }),
+  AdvanceGenerateDataKeyPairWithoutPlaintext: (request, ctx) =>
+    dataKeyPair(request, ctx, { plaintext: false, advance: true }),
 
   GenerateRandom: (request, ctx) => {
     const length = typeof request.Length === 'number' ? request.Length : 0;

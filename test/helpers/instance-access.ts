@@ -6,7 +6,7 @@ import { kmsClient } from './client.js';
 
 /**
  * The world the KMS Instance SDK suites of Go and Java run against, made through the OpenAPI:
- * a key and a secret of the default instance, three AAPs (app: key + secret from loopback;
+ * a key, an EC_P256 signing key and a secret of the default instance, three AAPs (app: key + secret from loopback;
  * keys-app: key/* only; far-app: a network rule the caller is outside of), their client key files,
  * a deleted, a forged and an expired client key, and the instance's CA file.
  */
@@ -21,6 +21,9 @@ export async function instanceAccessWorld(emulator: Emulator): Promise<string> {
   const keyId = (await kms.call('CreateKey', { DKMSInstanceId: instanceId })).KeyMetadata.KeyId as string;
   const otherKeyId = (await kms.call('CreateKey', { DKMSInstanceId: instanceId })).KeyMetadata
     .KeyId as string;
+  const signKeyId = (
+    await kms.call('CreateKey', { DKMSInstanceId: instanceId, KeySpec: 'EC_P256', KeyUsage: 'SIGN/VERIFY' })
+  ).KeyMetadata.KeyId as string;
   const secretName = 'app/db-password';
   await kms.call('CreateSecret', {
     SecretName: secretName,
@@ -99,6 +102,7 @@ export async function instanceAccessWorld(emulator: Emulator): Promise<string> {
       password: PASSWORD,
       keyId,
       otherKeyId,
+      signKeyId,
       secretName,
       secretValue: 's3cret-v1',
       clientKeys,

@@ -5,7 +5,12 @@ package main
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -25,6 +30,7 @@ type world struct {
 	Password    string            `json:"password"`
 	KeyID       string            `json:"keyId"`
 	OtherKeyID  string            `json:"otherKeyId"`
+	SignKeyID   string            `json:"signKeyId"`
 	SecretName  string            `json:"secretName"`
 	ClientKeys  map[string]string `json:"clientKeys"`
 	SecretValue string            `json:"secretValue"`
@@ -246,6 +252,65 @@ func main() {
 		}
 		if len(out.Random) != 8 {
 			return "", fmt.Errorf("%d bytes", len(out.Random))
+		}
+		return "", nil
+	})
+
+	run("Sign / Verify / GetPublicKey (ECDSA, checked by crypto/ecdsa)", func() (string, error) {
+		keys := client(w.ClientKeys["keys-app"], w.CaFile)
+		message := []byte("order 42 shipped")
+		signed, err := keys.Sign(&dedicatedkmssdk.SignRequest{KeyId: tea.String(w.SignKeyID), Algorithm: tea.String("ECDSA_SHA_256"), Message: message, MessageType: tea.String("RAW")})
+		if err != nil {
+			return "", err
+		}
+		verified, err := keys.Verify(&dedicatedkmssdk.VerifyRequest{KeyId: tea.String(w.SignKeyID), Algorithm: tea.String("ECDSA_SHA_256"), Message: message, MessageType: tea.String("RAW"), Signature: signed.Signature})
+		if err != nil {
+			return "", err
+		}
+		if !tea.BoolValue(verified.Value) {
+			return "", fmt.Errorf("the gateway did not verify its own signature")
+		}
+		public, err := keys.GetPublicKey(&dedicatedkmssdk.GetPublicKeyRequest{KeyId: tea.String(w.SignKeyID)})
+		if err != nil {
+			return "", err
+		}
+		block, _ := pem.Decode([]byte(tea.StringValue(public.PublicKey)))
+		if block == nil {
+			return "", fmt.Errorf("no PEM public key")
+		}
+		parsed, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return "", err
+		}
+		digest := sha256.Sum256(message)
+		if !ecdsa.VerifyASN1(parsed.(*ecdsa.PublicKey), digest[:], signed.Signature) {
+			return "", fmt.Errorf("crypto/ecdsa rejects the signature")
+		}
+		return "verified by crypto/ecdsa", nil
+	})
+
+	run("GenerateDataKeyPair: the private key decrypts and matches the public key", func() (string, error) {
+		pair, err := app.GenerateDataKeyPair(&dedicatedkmssdk.GenerateDataKeyPairRequest{KeyId: tea.String(w.KeyID), KeyPairSpec: tea.String("RSA_2048"), KeyFormat: tea.String("DER")})
+		if err != nil {
+			return "", err
+		}
+		private, err := x509.ParsePKCS8PrivateKey(pair.PrivateKeyPlaintext)
+		if err != nil {
+			return "", err
+		}
+		spki, err := x509.MarshalPKIXPublicKey(private.(interface{ Public() crypto.PublicKey }).Public())
+		if err != nil {
+			return "", err
+		}
+		if !bytes.Equal(spki, pair.PublicKey) {
+			return "", fmt.Errorf("public key does not match the private key")
+		}
+		opened, err := app.Decrypt(&dedicatedkmssdk.DecryptRequest{KeyId: tea.String(w.KeyID), CiphertextBlob: pair.PrivateKeyCiphertextBlob, Iv: pair.Iv})
+		if err != nil {
+			return "", err
+		}
+		if !bytes.Equal(opened.Plaintext, pair.PrivateKeyPlaintext) {
+			return "", fmt.Errorf("the private key ciphertext does not decrypt to the private key")
 		}
 		return "", nil
 	})

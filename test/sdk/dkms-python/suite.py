@@ -350,4 +350,118 @@ def _():
     expect(len(out.random) == 8, "retried")
 
 
+@case("Sign / Verify (RAW and DIGEST), GetPublicKey checked by the cryptography package")
+def _():
+    import hashlib
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+
+    client = gateway(KEYS["keys-app"])
+    rsa_key = mgmt.create_key(
+        kms.CreateKeyRequest(dkmsinstance_id=instance_id, key_spec="RSA_2048", key_usage="SIGN/VERIFY")
+    ).body.key_metadata.key_id
+    ec_key = mgmt.create_key(
+        kms.CreateKeyRequest(dkmsinstance_id=instance_id, key_spec="EC_P256", key_usage="SIGN/VERIFY")
+    ).body.key_metadata.key_id
+    message = b"order 42 shipped"
+    signed = client.sign(dkms.SignRequest(key_id=rsa_key, algorithm="RSA_PSS_SHA_256", message=message))
+    expect(signed.message_type == "RAW", signed.message_type)
+    ok = client.verify(
+        dkms.VerifyRequest(key_id=rsa_key, algorithm="RSA_PSS_SHA_256", message=message, signature=signed.signature)
+    )
+    expect(ok.value is True, ok.to_map())
+    bad = client.verify(
+        dkms.VerifyRequest(key_id=rsa_key, algorithm="RSA_PSS_SHA_256", message=b"tampered", signature=signed.signature)
+    )
+    expect(bad.value is False, bad.to_map())
+    pem = client.get_public_key(dkms.GetPublicKeyRequest(key_id=rsa_key)).public_key
+    public = serialization.load_pem_public_key(pem.encode())
+    public.verify(
+        signed.signature,
+        message,
+        padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
+        hashes.SHA256(),
+    )
+    digest = hashlib.sha256(message).digest()
+    ec_signed = client.sign(
+        dkms.SignRequest(key_id=ec_key, algorithm="ECDSA_SHA_256", message=digest, message_type="DIGEST")
+    )
+    ec_public = serialization.load_pem_public_key(client.get_public_key(dkms.GetPublicKeyRequest(key_id=ec_key)).public_key.encode())
+    ec_public.verify(ec_signed.signature, digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+    code, _ = refusal(
+        lambda: client.sign_with_options(
+            dkms.SignRequest(key_id=ec_key, algorithm="RSA_PSS_SHA_256", message=message), no_retry()
+        )
+    )
+    expect(code == "InvalidParameter", code)
+    return "RSA-PSS and ECDSA verified by cryptography"
+
+
+@case("Encrypt / Decrypt with an RSA key (RSAES_OAEP_SHA_256), checked by the cryptography package")
+def _():
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    client = gateway(KEYS["keys-app"])
+    rsa_key = mgmt.create_key(
+        kms.CreateKeyRequest(dkmsinstance_id=instance_id, key_spec="RSA_2048", key_usage="ENCRYPT/DECRYPT")
+    ).body.key_metadata.key_id
+    public = serialization.load_pem_public_key(client.get_public_key(dkms.GetPublicKeyRequest(key_id=rsa_key)).public_key.encode())
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    outside = public.encrypt(b"sealed outside", oaep)
+    dec = client.decrypt(dkms.DecryptRequest(key_id=rsa_key, algorithm="RSAES_OAEP_SHA_256", ciphertext_blob=outside))
+    expect(dec.plaintext == b"sealed outside", dec.plaintext)
+    enc = client.encrypt(dkms.EncryptRequest(key_id=rsa_key, algorithm="RSAES_OAEP_SHA_256", plaintext=b"inside"))
+    back = client.decrypt(dkms.DecryptRequest(key_id=rsa_key, algorithm="RSAES_OAEP_SHA_256", ciphertext_blob=enc.ciphertext_blob))
+    expect(back.plaintext == b"inside", back.plaintext)
+
+
+@case("GenerateDataKeyPair (+WithoutPlaintext, Advance…): the private key decrypts and matches the public key")
+def _():
+    from cryptography.hazmat.primitives import serialization
+
+    client = gateway(KEYS["app"])
+    pair = client.generate_data_key_pair(
+        dkms.GenerateDataKeyPairRequest(key_id=key_id, key_pair_spec="RSA_2048", key_format="PEM")
+    )
+    private = serialization.load_pem_private_key(pair.private_key_plaintext, password=None)
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    expect(public_pem == pair.public_key, "public key matches")
+    opened = client.decrypt(
+        dkms.DecryptRequest(key_id=key_id, ciphertext_blob=pair.private_key_ciphertext_blob, iv=pair.iv)
+    )
+    expect(opened.plaintext == pair.private_key_plaintext, "private key decrypts")
+    bare = client.generate_data_key_pair_without_plaintext(
+        dkms.GenerateDataKeyPairWithoutPlaintextRequest(key_id=key_id, key_pair_spec="EC_P256", key_format="DER")
+    )
+    der = client.decrypt(
+        dkms.DecryptRequest(key_id=key_id, ciphertext_blob=bare.private_key_ciphertext_blob, iv=bare.iv)
+    ).plaintext
+    expect(
+        serialization.load_der_private_key(der, password=None).public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        == bare.public_key,
+        "EC pair",
+    )
+    adv = client.advance_generate_data_key_pair(
+        dkms.AdvanceGenerateDataKeyPairRequest(key_id=key_id, key_pair_spec="EC_P256K", key_format="PEM")
+    )
+    back = client.advance_decrypt(dkms.AdvanceDecryptRequest(ciphertext_blob=adv.private_key_ciphertext_blob))
+    expect(back.plaintext == adv.private_key_plaintext and adv.key_version_id, "advance pair")
+    adv_bare = client.advance_generate_data_key_pair_without_plaintext(
+        dkms.AdvanceGenerateDataKeyPairWithoutPlaintextRequest(key_id=key_id, key_pair_spec="RSA_2048")
+    )
+    expect(adv_bare.private_key_ciphertext_blob and b"BEGIN PUBLIC KEY" in adv_bare.public_key, "advance bare")
+    code, _ = refusal(
+        lambda: client.generate_data_key_pair_with_options(
+            dkms.GenerateDataKeyPairRequest(key_id=key_id, key_pair_spec="RSA_1024"), no_retry()
+        )
+    )
+    expect(code == "InvalidParameter", code)
+
+
 print(json.dumps(results))

@@ -184,6 +184,40 @@ public final class Main {
       return "";
     });
 
+    run("Sign / Verify / GetPublicKey (ECDSA, checked by JCA)", () -> {
+      Client keys = client("keys-app");
+      byte[] message = "order 42 shipped".getBytes(StandardCharsets.UTF_8);
+      SignResponse signed = keys.sign(new SignRequest().setKeyId(s("signKeyId")).setAlgorithm("ECDSA_SHA_256")
+          .setMessage(message).setMessageType("RAW"));
+      VerifyResponse verified = keys.verify(new VerifyRequest().setKeyId(s("signKeyId")).setAlgorithm("ECDSA_SHA_256")
+          .setMessage(message).setMessageType("RAW").setSignature(signed.getSignature()));
+      expect(Boolean.TRUE.equals(verified.getValue()), "the gateway did not verify its own signature");
+      String pem = keys.getPublicKey(new GetPublicKeyRequest().setKeyId(s("signKeyId"))).getPublicKey();
+      byte[] der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+      java.security.PublicKey publicKey = java.security.KeyFactory.getInstance("EC")
+          .generatePublic(new java.security.spec.X509EncodedKeySpec(der));
+      java.security.Signature jca = java.security.Signature.getInstance("SHA256withECDSA");
+      jca.initVerify(publicKey);
+      jca.update(message);
+      expect(jca.verify(signed.getSignature()), "JCA rejects the signature");
+      return "verified by JCA";
+    });
+
+    run("GenerateDataKeyPair: the private key decrypts and matches the public key", () -> {
+      GenerateDataKeyPairResponse pair = app.generateDataKeyPair(new GenerateDataKeyPairRequest().setKeyId(keyId)
+          .setKeyPairSpec("RSA_2048").setKeyFormat("DER"));
+      java.security.KeyFactory rsa = java.security.KeyFactory.getInstance("RSA");
+      java.security.interfaces.RSAPrivateCrtKey priv = (java.security.interfaces.RSAPrivateCrtKey)
+          rsa.generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(pair.getPrivateKeyPlaintext()));
+      java.security.interfaces.RSAPublicKey pub = (java.security.interfaces.RSAPublicKey)
+          rsa.generatePublic(new java.security.spec.X509EncodedKeySpec(pair.getPublicKey()));
+      expect(priv.getModulus().equals(pub.getModulus()), "public key does not match");
+      DecryptResponse opened = app.decrypt(new DecryptRequest().setKeyId(keyId)
+          .setCiphertextBlob(pair.getPrivateKeyCiphertextBlob()).setIv(pair.getIv()));
+      expect(Arrays.equals(opened.getPlaintext(), pair.getPrivateKeyPlaintext()), "private key ciphertext");
+      return "";
+    });
+
     System.out.println(new Gson().toJson(results));
   }
 }
