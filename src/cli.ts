@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { isLoopbackName } from './control/guard.js';
 import { parseDuration } from './domain/time.js';
 import { DEFAULT_HOST, DEFAULT_PORT, Emulator } from './emulator.js';
 import { ScenarioRecorder } from './fixtures/recorder.js';
@@ -80,6 +83,18 @@ program
       .env('KMS_EMULATOR_RAM_ROLLOVER')
       .argParser(duration),
   )
+  .addOption(
+    new Option(
+      '--control-token <token>',
+      'every /_emulator/ call must send Authorization: Bearer <token>',
+    ).env('KMS_EMULATOR_CONTROL_TOKEN'),
+  )
+  .addOption(
+    new Option(
+      '--allow-host <names>',
+      'comma-separated Host names (besides loopback) the control plane answers to, e.g. kms-emulator,*.internal',
+    ).env('KMS_EMULATOR_ALLOWED_HOSTS'),
+  )
   .addOption(new Option('--record <file>', 'record every API call into a replayable scenario file'))
   .addOption(
     new Option('--log-level <level>', 'fatal, error, warn, info, debug or silent')
@@ -101,6 +116,11 @@ program
         randomSeed,
         defaultRegion: opts.region as string,
         logLevel: opts.logLevel as string,
+        controlToken: (opts.controlToken as string | undefined) || undefined,
+        allowedHosts: String(opts.allowHost ?? '')
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
         rotationTiming: {
           ...(opts.rotationDuration !== undefined ? { quickMs: Number(opts.rotationDuration) } : {}),
           ...(opts.ramRollover !== undefined ? { ramRolloverMs: Number(opts.ramRollover) } : {}),
@@ -120,10 +140,18 @@ program
         emulator.observers.add(recorder);
       }
       await emulator.listen();
+      if (!isLoopbackName(String(opts.host)) && !opts.controlToken) {
+        emulator.logger.warn(
+          { host: opts.host },
+          `listening on ${String(opts.host)} (not loopback) without a control token: anyone who can reach this port can reset, seed and export the emulator. Set --control-token or KMS_EMULATOR_CONTROL_TOKEN.`,
+        );
+      }
       emulator.logger.info(
         {
           url: emulator.url,
           httpsUrl: emulator.httpsUrl,
+          bound: emulator.boundAddresses,
+          caCertificate: emulator.caCertificatePath,
           state: opts.state,
           auth: opts.auth,
           version: VERSION,
@@ -147,6 +175,27 @@ program
       }
       throw error;
     }
+  });
+
+program
+  .command('ca')
+  .description(
+    "print the path of the local CA certificate the TLS listener's certificates chain to (made if missing)",
+  )
+  .addOption(
+    new Option('--state <file>', 'state file the CA is kept beside, or :memory:')
+      .env('KMS_EMULATOR_STATE')
+      .default(DEFAULT_STATE_FILE),
+  )
+  .option('--pem', 'print the certificate itself instead of its path')
+  .action(async (opts: { state: string; pem?: boolean }) => {
+    const { getOrCreateLocalCa } = await import('./protocol/tls.js');
+    const dir =
+      opts.state && opts.state !== ':memory:'
+        ? dirname(opts.state)
+        : join(tmpdir(), `kms-emulator-${userInfo().uid}`);
+    const ca = await getOrCreateLocalCa(dir);
+    console.log(opts.pem ? ca.certPem.trimEnd() : resolve(ca.certPath));
   });
 
 program

@@ -3,8 +3,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import type express from 'express';
+import { endpoints } from './api/spec.js';
 import { type ClockState, VirtualClock } from './domain/clock.js';
 import { type Random, SeededRandom, SystemRandom } from './domain/random.js';
 import { DEFAULT_ROTATION_TIMING, type RotationTiming } from './domain/rotation.js';
@@ -13,6 +15,7 @@ import { AuditJournal } from './fixtures/audit.js';
 import { FaultInjector, type FaultRuleInput } from './fixtures/faults.js';
 import type { Seed } from './fixtures/seed.js';
 import './fixtures/seed-sections.js';
+import type { ControlPolicy } from './control/guard.js';
 import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
 import { Credentials } from './protocol/credentials.js';
@@ -44,6 +47,12 @@ export interface EmulatorOptions {
   /** Writes before the journal is folded into the snapshot. */
   compactEvery?: number;
   fsync?: boolean;
+  /** Directory of the local CA (default: beside the state file, or a per-user temp directory). */
+  caDir?: string;
+  /** When set, every /_emulator/ call needs `Authorization: Bearer <token>` (KMS_EMULATOR_CONTROL_TOKEN). */
+  controlToken?: string;
+  /** Host names (besides loopback and `host`) the control plane answers to; `*.example` allowed. */
+  allowedHosts?: string[];
 }
 
 type ResolvedOptions = Required<Pick<EmulatorOptions, 'port' | 'host' | 'defaultRegion' | 'bodyLimit'>> &
@@ -126,13 +135,22 @@ export class Emulator {
   readonly clock: VirtualClock;
   readonly store: Store;
   readonly app: express.Express;
+  /** Who may use /_emulator/* (see src/control/guard.ts). */
+  readonly controlPolicy: ControlPolicy;
   world: World;
   private servers: Server[] = [];
   private ticker: NodeJS.Timeout | undefined;
   url = '';
   httpsUrl: string | undefined;
-  /** The TLS listener's certificate (PEM), for clients that must be told to trust it. */
+  /**
+   * What a client must trust for the TLS listener (PEM): the local CA's certificate (or the
+   * --tls-cert given), served at /_emulator/tls-certificate.
+   */
   tlsCertificate: string | undefined;
+  /** The local CA's certificate file, once the TLS listener made or found it. */
+  caCertificatePath: string | undefined;
+  /** The addresses actually bound (`host:port`), HTTP first. */
+  boundAddresses: string[] = [];
 
   private constructor(options: EmulatorOptions) {
     this.options = {
@@ -163,6 +181,11 @@ export class Emulator {
     this.audit = new AuditJournal(() => this.world);
     this.observers.add(this.faults);
     this.observers.add(this.audit);
+    const controlToken = options.controlToken || undefined;
+    this.controlPolicy = {
+      token: controlToken,
+      allowedHosts: [this.options.host, ...(options.allowedHosts ?? [])].map((h) => h.toLowerCase()),
+    };
     this.app = createApp(this);
   }
 
@@ -290,13 +313,15 @@ export class Emulator {
     const http = createHttpServer({ maxHeaderSize: 256 * 1024 }, this.app);
     const port = await listenOn(http, this.options.port, this.options.host);
     this.servers.push(http);
+    this.boundAddresses.push(boundAddress(http));
     this.url = `http://${urlHost(this.options.host)}:${port}`;
     if (this.options.httpsPort !== undefined) {
       const tls = await this.tlsMaterial();
-      this.tlsCertificate = tls.cert;
-      const https = createHttpsServer({ ...tls, maxHeaderSize: 256 * 1024 }, this.app);
+      this.tlsCertificate = tls.trust;
+      const https = createHttpsServer({ cert: tls.cert, key: tls.key, maxHeaderSize: 256 * 1024 }, this.app);
       const httpsPort = await listenOn(https, this.options.httpsPort, this.options.host);
       this.servers.push(https);
+      this.boundAddresses.push(boundAddress(https));
       this.httpsUrl = `https://${urlHost(this.options.host)}:${httpsPort}`;
     }
     // Due work (rotations, purges, expiries) also runs while nobody calls.
@@ -307,28 +332,32 @@ export class Emulator {
     return this;
   }
 
-  private async tlsMaterial(): Promise<{ cert: string; key: string }> {
+  private async tlsMaterial(): Promise<{ cert: string; key: string; trust: string }> {
     if (this.options.tlsCert && this.options.tlsKey) {
-      return {
-        cert: readFileSync(this.options.tlsCert, 'utf8'),
-        key: readFileSync(this.options.tlsKey, 'utf8'),
-      };
+      const cert = readFileSync(this.options.tlsCert, 'utf8');
+      this.caCertificatePath = this.options.tlsCert;
+      return { cert, key: readFileSync(this.options.tlsKey, 'utf8'), trust: cert };
     }
-    // Loaded only when needed: certificate generation is heavy and most runs never use TLS.
-    const { generate: generateCertificate } = await import('selfsigned');
-    const pems = await generateCertificate([{ name: 'commonName', value: 'localhost' }], {
-      keySize: 2048,
-      extensions: [
-        {
-          name: 'subjectAltName',
-          altNames: [
-            { type: 2, value: 'localhost' },
-            { type: 7, ip: '127.0.0.1' },
-          ],
-        },
-      ],
-    });
-    return { cert: pems.cert, key: pems.private };
+    // Loaded only when needed: most runs never use TLS.
+    const { defaultServerSans, getOrCreateLocalCa, issueServerCert } = await import('./protocol/tls.js');
+    const ca = await getOrCreateLocalCa(this.caDirectory());
+    this.caCertificatePath = ca.certPath;
+    const issued = await issueServerCert(
+      ca,
+      defaultServerSans(
+        endpoints.map((e) => e.regionId),
+        [this.options.host],
+      ),
+    );
+    return { cert: issued.chainPem, key: issued.keyPem, trust: ca.certPem };
+  }
+
+  /** Where the local CA lives: beside the state file, else a per-user directory under the temp dir. */
+  caDirectory(): string {
+    if (this.options.caDir) return this.options.caDir;
+    const file = this.store.file;
+    if (file) return dirname(file);
+    return join(tmpdir(), `kms-emulator-${userInfo().uid}`);
   }
 
   async close(): Promise<void> {
@@ -345,6 +374,13 @@ export class Emulator {
     this.servers = [];
     await this.store.close();
   }
+}
+
+function boundAddress(server: Server): string {
+  const address = server.address() as AddressInfo;
+  return address.family === 'IPv6'
+    ? `[${address.address}]:${address.port}`
+    : `${address.address}:${address.port}`;
 }
 
 function listenOn(server: Server, port: number, host: string): Promise<number> {

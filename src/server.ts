@@ -1,8 +1,11 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import getRawBody from 'raw-body';
 import { API_VERSION, findOperation, invoke } from './api/index.js';
+import { checkControlAccess, YAML_TYPES } from './control/guard.js';
 import { controlRoutes } from './control/routes.js';
 import type { Emulator } from './emulator.js';
 import { DroppedConnection } from './fixtures/faults.js';
+import { decodeBody, mediaType, parseByteSize, parseJsonBody } from './protocol/body.js';
 import type { Principal } from './protocol/credentials.js';
 import { type Format, type Rendered, renderError, renderSuccess } from './protocol/envelope.js';
 import { KmsError } from './protocol/errors.js';
@@ -28,6 +31,9 @@ export interface CallRecord {
   authFailed?: boolean;
 }
 
+/** Seeds can be large; everything else on the control plane is small. */
+const CONTROL_BODY_LIMIT = 10 * 1024 * 1024;
+
 /**
  * The HTTP face of the emulator: POP RPC on `/` (GET or POST), test control under `/_emulator/`.
  * This file wires protocol to operations; it knows no operation by name.
@@ -38,10 +44,31 @@ export function createApp(emulator: Emulator): express.Express {
   app.set('etag', false);
   app.set('query parser', false);
 
-  app.use('/_emulator', express.json({ limit: emulator.options.bodyLimit }), controlRoutes(emulator));
+  const bodyLimit = parseByteSize(emulator.options.bodyLimit);
+  // Bodies are read raw, whatever their Content-Encoding: decoding is the protocol's (src/protocol/body.ts).
+  const rawBody = readRawBody(bodyLimit);
+  const controlBody = readRawBody(CONTROL_BODY_LIMIT);
+  app.use('/_emulator', controlBody, (req, res, next) => {
+    try {
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      checkControlAccess(
+        { method: req.method, path: req.path, headers: req.headers, hasBody: raw.length > 0 },
+        emulator.controlPolicy,
+      );
+      const body = decodeBody(req.headers['content-encoding'], raw, CONTROL_BODY_LIMIT);
+      req.body = YAML_TYPES.has(mediaType(req.headers['content-type']).type)
+        ? body.toString('utf8')
+        : parseJsonBody(req.headers['content-type'], body);
+      next();
+    } catch (error) {
+      const failure = asKmsError(error, emulator, req.url);
+      res.status(failure.status).json({ error: failure.code, message: failure.message });
+    }
+  });
+  app.use('/_emulator', controlRoutes(emulator));
 
-  app.all('/', express.raw({ type: () => true, limit: emulator.options.bodyLimit }), (req, res) => {
-    void handleRpc(emulator, req, res);
+  app.all('/', rawBody, (req, res) => {
+    void handleRpc(emulator, req, res, bodyLimit);
   });
 
   app.use((req, res) => {
@@ -72,7 +99,7 @@ export function createApp(emulator: Emulator): express.Express {
   return app;
 }
 
-async function handleRpc(emulator: Emulator, req: Request, res: Response): Promise<void> {
+async function handleRpc(emulator: Emulator, req: Request, res: Response, bodyLimit: number): Promise<void> {
   const started = performance.now();
   const world = emulator.world;
   const requestId = world.ids.requestId();
@@ -85,7 +112,11 @@ async function handleRpc(emulator: Emulator, req: Request, res: Response): Promi
       method: req.method,
       url: req.originalUrl,
       headers: req.headers,
-      body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      body: decodeBody(
+        req.headers['content-encoding'],
+        Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+        bodyLimit,
+      ),
     });
     format = call.format;
     const regionId = regionOf(call, emulator.options.defaultRegion);
@@ -216,8 +247,35 @@ function asKmsError(error: unknown, emulator: Emulator, url: string): KmsError {
   }
   if (httpError?.type === 'entity.parse.failed')
     return new KmsError('InvalidParameter', 'The request body is not valid JSON.');
+  // Any other client error the HTTP layer found (bad percent-encoding in a path, an unsupported
+  // charset or encoding, an aborted body): its 4xx, never a 500.
+  const status = httpError?.status ?? (error as { statusCode?: number })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new KmsError(status === 415 ? 'UnsupportedMediaType' : 'InvalidParameter', errorText(error), {
+      status,
+    });
+  }
+  if (error instanceof URIError) return new KmsError('InvalidParameter', 'The request path is not valid.');
   emulator.logger.error({ err: error, url: url.split('?')[0] }, 'internal failure');
   return new KmsError('InternalFailure');
+}
+
+/** Middleware: the request body as a Buffer in `req.body`, at most `limit` bytes as sent. */
+function readRawBody(limit: number) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    getRawBody(req, { limit }).then(
+      (body) => {
+        req.body = body;
+        next();
+      },
+      (error: unknown) => next(error),
+    );
+  };
+}
+
+function errorText(error: unknown): string {
+  const message = (error as Error)?.message;
+  return typeof message === 'string' && message.length < 200 ? message : 'The request is not valid.';
 }
 
 function send(res: Response, rendered: Rendered): void {

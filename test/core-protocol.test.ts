@@ -188,7 +188,11 @@ describe('authentication', () => {
     expect(ok.status).toBe(200);
     expect(ok.body.Regions.Region).toContainEqual({ RegionId: 'cn-hangzhou' });
 
-    const signedEmpty = v3Request('DescribeRegions', {}, { host: 'kms.cn-hangzhou.aliyuncs.com' });
+    const signedEmpty = v3Request(
+      'DescribeRegions',
+      {},
+      { host: 'kms.cn-hangzhou.aliyuncs.com', contentType: 'text/plain' },
+    );
     const tampered = await api()
       .post(signedEmpty.path)
       .set(signedEmpty.headers)

@@ -66,6 +66,18 @@ function exportUnder(params: Params, dataKey: Buffer): string {
       'The specified parameter "PublicKeyBlob" is not a base64 DER (SPKI) RSA public key.',
     );
   }
+  // RSAES-OAEP carries at most k - 2·hLen - 2 bytes (k: modulus bytes): a longer data key cannot be
+  // wrapped under this public key.
+  const modulusBytes = Math.ceil((publicKey.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+  const room = modulusBytes - 2 * (oaepHash === 'sha256' ? 32 : 20) - 2;
+  if (publicKey.asymmetricKeyType !== 'rsa' || dataKey.length > room) {
+    throw new KmsError(
+      'InvalidParameter',
+      publicKey.asymmetricKeyType !== 'rsa'
+        ? 'The specified parameter "PublicKeyBlob" is not an RSA public key.'
+        : `The data key (${dataKey.length} bytes) is longer than ${algorithm} under this public key can carry (${Math.max(room, 0)} bytes).`,
+    );
+  }
   return publicEncrypt(
     { key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash },
     dataKey,

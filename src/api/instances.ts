@@ -88,10 +88,10 @@ defineOperations({
   },
 
   UpdateKmsInstanceBindVpc: (params, { world, scope }) => {
-    const parsed = params.optJson('BindVpcs');
-    if (!Array.isArray(parsed))
+    const parsed = params.optJsonList('BindVpcs', 'object');
+    if (parsed === undefined)
       throw new KmsError('InvalidParameter', 'The specified parameter "BindVpcs" must be a JSON array.');
-    const vpcs: BindVpc[] = parsed.map((v: Record<string, unknown>) => ({
+    const vpcs: BindVpc[] = parsed.map((v) => ({
       VpcId: String(v.VpcId ?? ''),
       RegionId: String(v.RegionId ?? scope.regionId),
       VSwitchId: String(v.VSwitchId ?? ''),

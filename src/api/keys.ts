@@ -8,14 +8,7 @@ import type { Params } from './params.js';
 import { defineOperations } from './registry.js';
 
 function filters(params: Params): { key: string; values: string[] }[] {
-  const parsed = params.optJson('Filters');
-  if (parsed === undefined) return [];
-  if (!Array.isArray(parsed))
-    throw new KmsError('InvalidParameter', 'The specified parameter "Filters" must be a JSON array.');
-  return parsed.map((f: { Key?: string; Values?: unknown[] }) => ({
-    key: String(f.Key ?? ''),
-    values: (f.Values ?? []).map(String),
-  }));
+  return params.optFilters('Filters');
 }
 
 const KEY_FILTERS: Record<string, string> = {

@@ -1,3 +1,4 @@
+import { parseBoundedJson } from '../protocol/body.js';
 import { invalidParameter, missingParameter } from '../protocol/errors.js';
 import type { OperationSpec, ParamSpec } from './spec.js';
 
@@ -65,9 +66,9 @@ function readObject(param: ParamSpec, raw: Record<string, string>): Record<strin
   if (text !== undefined && text !== '') {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw invalidParameter(param.name, 'It must be a JSON object.');
+      parsed = parseBoundedJson(text);
+    } catch (error) {
+      throw invalidParameter(param.name, jsonProblem(error, 'It must be a JSON object.'));
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw invalidParameter(param.name, 'It must be a JSON object.');
@@ -84,12 +85,14 @@ function readObject(param: ParamSpec, raw: Record<string, string>): Record<strin
 function readArray(param: ParamSpec, raw: Record<string, string>): unknown[] | undefined {
   const text = raw[param.name];
   if (text !== undefined && text !== '') {
+    let parsed: unknown;
     try {
-      const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) return parsed;
-    } catch {
+      parsed = parseBoundedJson(text);
+    } catch (error) {
+      if (error instanceof RangeError) throw invalidParameter(param.name, error.message);
       // a single plain value, handled below
     }
+    if (Array.isArray(parsed)) return checkItems(param, parsed);
     if (param.itemType === 'object') throw invalidParameter(param.name, 'It must be a JSON array.');
     return [text];
   }
@@ -108,6 +111,32 @@ function readArray(param: ParamSpec, raw: Record<string, string>): unknown[] | u
   }
   if (items.size === 0) return undefined;
   return [...items.entries()].sort(([a], [b]) => a - b).map(([, v]) => v);
+}
+
+/** Every item of a JSON list has the spec's item shape: an object for object lists, else a scalar. */
+function checkItems(param: ParamSpec, list: unknown[]): unknown[] {
+  const wantObject = param.itemType === 'object';
+  for (const item of list) {
+    if (wantObject ? !isPlainObject(item) : !isScalar(item)) {
+      throw invalidParameter(
+        param.name,
+        wantObject ? 'Each entry must be a JSON object.' : 'Each entry must be a string.',
+      );
+    }
+  }
+  return list;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isScalar(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+function jsonProblem(error: unknown, fallback: string): string {
+  return error instanceof RangeError ? error.message : fallback;
 }
 
 function escapeRegExp(text: string): string {
@@ -160,9 +189,44 @@ export class Params {
     const text = this.optString(name);
     if (text === undefined || text === '') return undefined;
     try {
-      return JSON.parse(text);
-    } catch {
-      throw invalidParameter(name, 'It must be valid JSON.');
+      return parseBoundedJson(text);
+    } catch (error) {
+      throw invalidParameter(name, jsonProblem(error, 'It must be valid JSON.'));
     }
+  }
+
+  /**
+   * A caller-written JSON list (Tags, Filters, BindVpcs, TagKeys …): an array whose entries are all
+   * objects (`'object'`) or all scalars (`'scalar'`), else InvalidParameter naming the parameter.
+   */
+  optJsonList(name: string, item: 'object'): Record<string, unknown>[] | undefined;
+  optJsonList(name: string, item: 'scalar'): (string | number | boolean)[] | undefined;
+  optJsonList(name: string, item: 'object' | 'scalar'): unknown[] | undefined {
+    const value = this.optJson(name);
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value)) throw invalidParameter(name, 'It must be a JSON array.');
+    for (const entry of value) {
+      if (item === 'object' ? !isPlainObject(entry) : !isScalar(entry)) {
+        throw invalidParameter(
+          name,
+          item === 'object' ? 'Each entry must be a JSON object.' : 'Each entry must be a string.',
+        );
+      }
+    }
+    return value;
+  }
+
+  /** `Filters=[{"Key":"…","Values":["…"]}]`, shapes checked. */
+  optFilters(name = 'Filters'): { key: string; values: string[] }[] {
+    return (this.optJsonList(name, 'object') ?? []).map((filter) => {
+      const values = filter.Values ?? [];
+      if (!Array.isArray(values) || !values.every(isScalar)) {
+        throw invalidParameter(name, 'Each filter\'s "Values" must be a list of strings.');
+      }
+      if (filter.Key !== undefined && !isScalar(filter.Key)) {
+        throw invalidParameter(name, 'Each filter\'s "Key" must be a string.');
+      }
+      return { key: String(filter.Key ?? ''), values: values.map(String) };
+    });
   }
 }

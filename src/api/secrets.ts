@@ -53,11 +53,7 @@ function dataType(params: Params): 'text' | 'binary' {
 }
 
 function stringList(params: Params, name: string): string[] | undefined {
-  const value = params.optJson(name);
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value))
-    throw new KmsError('InvalidParameter', `The specified parameter "${name}" must be a JSON array.`);
-  return value.map(String);
+  return params.optJsonList(name, 'scalar')?.map(String);
 }
 
 /** At most this many secrets per BatchGetSecretValue call. */
@@ -113,15 +109,11 @@ function readSecretValue(
 }
 
 function secretFilters(params: Params) {
-  const value = params.optJson('Filters');
-  if (value === undefined) return [];
-  if (!Array.isArray(value))
-    throw new KmsError('InvalidParameter', 'The specified parameter "Filters" must be a JSON array.');
-  return value.map((f: { Key?: string; Values?: unknown[] }) => {
-    if (!['SecretName', 'Description', 'TagKey', 'TagValue', 'SecretType'].includes(String(f.Key))) {
-      throw new KmsError('InvalidParameter', `The filter key "${String(f.Key)}" is not valid.`);
+  return params.optFilters('Filters').map((f) => {
+    if (!['SecretName', 'Description', 'TagKey', 'TagValue', 'SecretType'].includes(f.key)) {
+      throw new KmsError('InvalidParameter', `The filter key "${f.key}" is not valid.`);
     }
-    return { key: String(f.Key), values: (f.Values ?? []).map(String) };
+    return f;
   });
 }
 

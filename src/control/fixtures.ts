@@ -1,10 +1,19 @@
 import express, { Router } from 'express';
 import type { Emulator } from '../emulator.js';
+import { AUDIT_PAGE_LIMIT } from '../fixtures/audit.js';
 import type { FaultRuleInput } from '../fixtures/faults.js';
 import { applySeed, exportSeed, parseSeed, type Seed, SeedError } from '../fixtures/seed.js';
 import { toYaml } from '../fixtures/yaml.js';
 import { KmsError } from '../protocol/errors.js';
 import { handle } from './routes.js';
+
+function pageNumber(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new KmsError('InvalidParameter', `"${name}" must be a whole number.`);
+  return n;
+}
 
 /** /_emulator/seed, /_emulator/export, /_emulator/faults and /_emulator/audit. */
 export function fixtureRoutes(emulator: Emulator): Router {
@@ -85,18 +94,22 @@ export function fixtureRoutes(emulator: Emulator): Router {
       // The app parses no query strings itself (the RPC intake reads them raw).
       const search = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
       const q = Object.fromEntries(search) as Record<string, string | undefined>;
-      return {
-        events: emulator.audit.query({
-          action: q.action,
-          principal: q.principal,
-          resource: q.resource,
-          code: q.code,
-          keyVersionId: q.keyVersionId,
-          secretVersionId: q.secretVersionId,
-          since: q.since,
-          until: q.until,
-        }),
-      };
+      const offset = pageNumber(q.offset, 0, 'offset');
+      const limit = Math.min(pageNumber(q.limit, AUDIT_PAGE_LIMIT, 'limit'), AUDIT_PAGE_LIMIT);
+      const matching = emulator.audit.query({
+        action: q.action,
+        principal: q.principal,
+        resource: q.resource,
+        code: q.code,
+        keyVersionId: q.keyVersionId,
+        secretVersionId: q.secretVersionId,
+        since: q.since,
+        until: q.until,
+      });
+      // Paged, so the answer stays small however long the journal is.
+      const events = matching.slice(offset, offset + limit);
+      const next = offset + events.length;
+      return { events, total: matching.length, ...(next < matching.length ? { nextOffset: next } : {}) };
     }),
   );
   router.delete(

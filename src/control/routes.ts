@@ -58,6 +58,7 @@ export function controlRoutes(emulator: Emulator): Router {
       if (body.set !== undefined) {
         const at = typeof body.set === 'string' ? Date.parse(body.set) : Number.NaN;
         if (Number.isNaN(at)) throw badRequest('"set" must be an ISO-8601 time.');
+        checkVirtualTime(at, '"set"');
         if (at >= clock.now()) fired = scheduler.advanceTo(at);
         else clock.set(at);
       }
@@ -65,6 +66,9 @@ export function controlRoutes(emulator: Emulator): Router {
         const by = parseDuration(body.advance);
         if (by === undefined)
           throw badRequest('"advance" must be a duration such as "48h", "7d", "90m" or seconds.');
+        if (by > MAX_ADVANCE_MS)
+          throw badRequest('"advance" may move the clock by at most 100 years at once.');
+        checkVirtualTime(clock.now() + by, '"advance"');
         fired = fired.concat(scheduler.advanceTo(clock.now() + by));
       }
       if (body.freeze === true) clock.freeze();
@@ -113,6 +117,17 @@ export function controlRoutes(emulator: Emulator): Router {
   });
 
   return router;
+}
+
+/** The latest virtual time: 9999-12-31T23:59:59Z, so every timestamp stays a 4-digit ISO-8601 year. */
+export const MAX_VIRTUAL_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
+/** One advance runs every job due on the way; 100 years keeps that bounded. */
+const MAX_ADVANCE_MS = 100 * 366 * 24 * 3600 * 1000;
+
+function checkVirtualTime(at: number, what: string): void {
+  if (!Number.isFinite(at) || at < 0 || at > MAX_VIRTUAL_TIME) {
+    throw badRequest(`${what} must keep the clock between 1970-01-01 and 9999-12-31T23:59:59Z.`);
+  }
 }
 
 function clockView(emulator: Emulator) {

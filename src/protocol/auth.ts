@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type Credentials, DEFAULT_ACCOUNT_ID, type Principal } from './credentials.js';
 import { KmsError } from './errors.js';
+import { NonceStore } from './nonces.js';
 import {
   parseV3Authorization,
   sha256Hex,
@@ -29,12 +30,14 @@ export interface AuthOptions {
   /** Wall time: client timestamps are real time even when the virtual clock has moved. */
   wallNow: () => number;
   windowMs?: number;
+  /** Hard cap on remembered signature nonces (default 250,000). */
+  maxNonces?: number;
 }
 
 const WINDOW_MS = 15 * 60 * 1000;
 
 export class Authenticator {
-  private readonly nonces = new Map<string, number>();
+  private readonly nonces: NonceStore;
   private readonly windowMs: number;
 
   constructor(
@@ -42,6 +45,8 @@ export class Authenticator {
     private readonly options: AuthOptions,
   ) {
     this.windowMs = options.windowMs ?? WINDOW_MS;
+    // A timestamp may be up to one window ahead, so its request stays valid for two windows.
+    this.nonces = new NonceStore({ retainMs: 2 * this.windowMs, maxEntries: options.maxNonces });
   }
 
   get enabled(): boolean {
@@ -69,6 +74,7 @@ export class Authenticator {
       throw new KmsError('InvalidParameter', 'The specified parameter "SignatureMethod" is not valid.');
     }
     this.checkTimestamp(params.Timestamp, 'Timestamp');
+    if (!params.SignatureNonce) throw missingNonce('SignatureNonce');
     const secret = this.secretFor(accessKeyId);
     const stringToSign = v1StringToSign(request.method, params);
     if (!sameText(v1Signature(secret, stringToSign), params.Signature)) throw signatureMismatch(stringToSign);
@@ -82,6 +88,8 @@ export class Authenticator {
     if (!this.options.enabled)
       return this.credentials.principal(parsed.accessKeyId) ?? anonymous(parsed.accessKeyId);
     this.checkTimestamp(request.headers['x-acs-date'], 'x-acs-date');
+    if (!request.headers['x-acs-signature-nonce']) throw missingNonce('x-acs-signature-nonce');
+    requireSignedHeaders(parsed.signedHeaders, request.body.length > 0);
     const secret = this.secretFor(parsed.accessKeyId);
     // The canonical request hashes the body actually received, so a body changed in transit (or a
     // wrong x-acs-content-sha256) cannot match the client's signature.
@@ -132,19 +140,51 @@ export class Authenticator {
   /** A nonce may be used once per access key within the timestamp window. */
   private useNonce(accessKeyId: string, nonce: string | undefined): void {
     if (!nonce) return;
-    const now = this.options.wallNow();
-    if (this.nonces.size > 10_000) {
-      for (const [key, expires] of this.nonces) if (expires < now) this.nonces.delete(key);
+    if (!this.nonces.use(`${accessKeyId}\n${nonce}`, this.options.wallNow())) {
+      throw new KmsError('SignatureNonceUsed');
     }
-    const key = `${accessKeyId}\n${nonce}`;
-    const expires = this.nonces.get(key);
-    if (expires !== undefined && expires >= now) throw new KmsError('SignatureNonceUsed');
-    this.nonces.set(key, now + 2 * this.windowMs);
+  }
+
+  /** How many signature nonces are remembered now (bounded by `maxNonces`). */
+  get rememberedNonces(): number {
+    return this.nonces.size;
   }
 
   forgetNonces(): void {
     this.nonces.clear();
   }
+}
+
+/** Headers a V3 signature must cover, so none of them can be changed after signing. */
+export const V3_REQUIRED_SIGNED_HEADERS = [
+  'host',
+  'x-acs-action',
+  'x-acs-version',
+  'x-acs-date',
+  'x-acs-signature-nonce',
+  'x-acs-content-sha256',
+] as const;
+
+/**
+ * Refuses a V3 signature whose SignedHeaders omit a header that decides what the request does:
+ * the list is the client's, so trusting it would let anything unsigned be changed in transit.
+ * `content-type` must be signed when there is a body (it decides how the body is read).
+ */
+export function requireSignedHeaders(signedHeaders: readonly string[], hasBody: boolean): void {
+  const signed = new Set(signedHeaders.map((h) => h.toLowerCase()));
+  const required: string[] = [...V3_REQUIRED_SIGNED_HEADERS];
+  if (hasBody) required.push('content-type');
+  const unsigned = required.filter((name) => !signed.has(name));
+  if (unsigned.length > 0) {
+    throw new KmsError(
+      'IncompleteSignature',
+      `The request signature does not conform to Alibaba Cloud standards. SignedHeaders must include ${unsigned.join(', ')}.`,
+    );
+  }
+}
+
+function missingNonce(name: string): KmsError {
+  return new KmsError('MissingSignatureNonce', `${name} is mandatory for this action.`, { status: 400 });
 }
 
 function anonymous(accessKeyId = 'anonymous'): Principal {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SignedRequest } from './auth.js';
 import type { Format } from './envelope.js';
+import { KmsError } from './errors.js';
 
 /**
  * Turns an HTTP request into a POP RPC call: parameters from the query string and a form body,
@@ -39,11 +40,43 @@ export function readCall(request: RawHttpRequest): RpcCall {
     query,
     params,
     body: request.body,
-    action: headers['x-acs-action'] || params.Action,
-    version: headers['x-acs-version'] || params.Version,
+    ...operationOf(headers, params),
     format: params.Format?.toUpperCase() === 'XML' ? 'XML' : 'JSON',
     host: headers.host ?? '',
   };
+}
+
+/**
+ * Action and Version of a call. What was signed decides: in V3 the `x-acs-action`/`x-acs-version`
+ * headers (which must be signed), in V1 the `Action`/`Version` parameters (the headers are not
+ * signed). A header and a parameter that both name it must agree, or the request is refused: an
+ * unsigned header must never change what a signed request does.
+ */
+export function operationOf(
+  headers: Record<string, string | undefined>,
+  params: Record<string, string>,
+): { action: string | undefined; version: string | undefined } {
+  const v3 = headers.authorization?.startsWith('ACS3-') === true;
+  return {
+    action: agreed(headers['x-acs-action'], params.Action, 'x-acs-action', 'Action', v3),
+    version: agreed(headers['x-acs-version'], params.Version, 'x-acs-version', 'Version', v3),
+  };
+}
+
+function agreed(
+  header: string | undefined,
+  param: string | undefined,
+  headerName: string,
+  paramName: string,
+  headerFirst: boolean,
+): string | undefined {
+  if (header && param !== undefined && param !== '' && header !== param) {
+    throw new KmsError(
+      'InvalidParameter',
+      `The header "${headerName}" (${JSON.stringify(header)}) disagrees with the parameter "${paramName}" (${JSON.stringify(param)}).`,
+    );
+  }
+  return headerFirst ? header || param : param || header;
 }
 
 /** Format of the response before the call could be read fully (for early errors). */

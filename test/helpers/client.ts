@@ -28,7 +28,7 @@ export function kmsClient(emulator: Emulator, options: { accessKeyId?: string; s
 export async function advance(emulator: Emulator, by: string): Promise<Body> {
   const res = await fetch(`${emulator.url}/_emulator/clock`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: controlHeaders(emulator),
     body: JSON.stringify({ advance: by }),
   });
   return (await res.json()) as Body;
@@ -42,8 +42,14 @@ export async function control(
 ): Promise<Body> {
   const res = await fetch(`${emulator.url}/_emulator/${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: controlHeaders(emulator),
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, ...((await res.json()) as Body) };
+}
+
+/** JSON, plus the control token when the emulator was started with one. */
+export function controlHeaders(emulator: Emulator): Record<string, string> {
+  const token = emulator.options.controlToken;
+  return { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
 }

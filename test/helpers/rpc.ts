@@ -19,7 +19,7 @@ export { signedQuery as v1Query } from '../../src/fixtures/rpc-client.js';
 export function v3Request(
   action: string,
   query: Record<string, string>,
-  options: SignOptions & { body?: string; host: string; bodyHash?: string },
+  options: SignOptions & { body?: string; host: string; bodyHash?: string; contentType?: string },
 ): { path: string; headers: Record<string, string> } {
   const body = options.body ?? '';
   const headers: Record<string, string> = {
@@ -30,6 +30,7 @@ export function v3Request(
     'x-acs-signature-nonce': options.nonce ?? randomUUID(),
     'x-acs-content-sha256': options.bodyHash ?? sha256Hex(body),
   };
+  if (options.contentType !== undefined) headers['content-type'] = options.contentType;
   const signedHeaders = Object.keys(headers).sort();
   const stringToSign = v3StringToSign(
     v3CanonicalRequest({
