@@ -1,19 +1,51 @@
 #!/usr/bin/env node
-// Benchmarks with printed figures (never a timed test): cold start, request throughput and latency,
-// store write cost as the number of stored records grows, memory. Run: npm run bench
-import { spawn } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Store } from '../dist/store/store.js';
+// Benchmarks with printed figures (never a timed test). Run: npm run bench [-- --smoke] [-- --rounds 3]
+//
+// Side by side, on this machine: this emulator, a bare node:http server (scripts/bare-server.mjs),
+// and, when they are installed, local-kms (the Go AWS KMS emulator: `local-kms` on PATH or
+// LOCAL_KMS_BIN) and moto server (`moto_server` on PATH or MOTO_SERVER). A peer that is not there
+// is printed as "skipped". Servers run pinned to CPU 0 and this load generator to CPU 1 (taskset),
+// when there are two CPUs. Every request to the emulator is V1-signed with a unique nonce.
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 
+const args = process.argv.slice(2);
+const SMOKE = args.includes('--smoke');
+const ROUNDS = Number(args[args.indexOf('--rounds') + 1]) || 1;
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : undefined;
+const want = (section) => !ONLY || ONLY.includes(section);
+const SERVER_LIST = args.includes('--servers') ? args[args.indexOf('--servers') + 1].split(',') : undefined;
+const ROOT = new URL('..', import.meta.url).pathname;
 const AK = 'LTAIEmulatorAccessKeyId';
 const SK = 'EmulatorAccessKeySecret';
+
+// ---------- pinning ----------
+const TASKSET = which('taskset');
+const PIN = TASKSET && cpus().length >= 2 && !process.env.BENCH_NO_PIN;
+if (PIN) {
+  try {
+    execFileSync(TASKSET, ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+  } catch {}
+}
+
+function which(name) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const path = join(dir, name);
+    if (dir && existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+// ---------- signing ----------
 const enc = (v) =>
   encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-function signedQuery(action, extra = {}) {
+/** A V1-signed GET request for the emulator, as raw HTTP/1.1 bytes. */
+function v1Request(port, action, extra = {}) {
   const p = {
     Format: 'JSON',
     Version: '2016-01-20',
@@ -32,105 +64,605 @@ function signedQuery(action, extra = {}) {
   const sig = createHmac('sha1', `${SK}&`)
     .update(`GET&%2F&${enc(canonical)}`)
     .digest('base64');
-  return `${canonical}&Signature=${enc(sig)}`;
+  return Buffer.from(`GET /?${canonical}&Signature=${enc(sig)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
 }
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
-async function coldStart() {
-  const started = performance.now();
-  const child = spawn(process.execPath, ['dist/cli.js', 'start', '--port', '0', '--state', ':memory:'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = /"url":"([^"]+)"/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`exit ${code}`)));
-  });
-  const res = await fetch(`${url}/?${signedQuery('DescribeRegions')}`);
-  if (res.status !== 200) throw new Error(`status ${res.status}`);
-  const ms = performance.now() - started;
-  return { ms, url, child };
-}
-
-async function main() {
-  const starts = [];
-  for (let i = 0; i < 5; i++) {
-    const { ms, child } = await coldStart();
-    starts.push(ms);
-    child.kill();
-  }
-  starts.sort((a, b) => a - b);
-  console.log(
-    `cold start to first answered request: median ${starts[2].toFixed(0)} ms (min ${starts[0].toFixed(0)}, max ${starts[4].toFixed(0)}) over 5 runs`,
+/** An AWS JSON 1.1 request signed with SigV4 (the AWS peers' own protocol). */
+function awsRequest(port, service, target, payload) {
+  const body = JSON.stringify(payload);
+  const now = new Date();
+  const amzDate = `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
+  const day = amzDate.slice(0, 8);
+  const host = `127.0.0.1:${port}`;
+  const hash = (s) => createHash('sha256').update(s).digest('hex');
+  const hmac = (k, s) => createHmac('sha256', k).update(s).digest();
+  const headers = `content-type:application/x-amz-json-1.1\nhost:${host}\nx-amz-date:${amzDate}\nx-amz-target:${target}\n`;
+  const signed = 'content-type;host;x-amz-date;x-amz-target';
+  const canonical = `POST\n/\n\n${headers}\n${signed}\n${hash(body)}`;
+  const scope = `${day}/us-east-1/${service}/aws4_request`;
+  const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${hash(canonical)}`;
+  const key = hmac(hmac(hmac(hmac(`AWS4${'secret'}`, day), 'us-east-1'), service), 'aws4_request');
+  const signature = createHmac('sha256', key).update(toSign).digest('hex');
+  return Buffer.from(
+    `POST / HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Date: ${amzDate}\r\n` +
+      `X-Amz-Target: ${target}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/${scope}, SignedHeaders=${signed}, Signature=${signature}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
+}
 
-  const { url, child } = await coldStart();
-  const total = 3000;
-  const concurrency = 16;
-  const latencies = [];
+// ---------- a raw keep-alive HTTP/1.1 client (cheap enough not to be the bottleneck) ----------
+function connect(port) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => resolve(new Connection(socket)));
+    socket.once('error', reject);
+  });
+}
+
+class Connection {
+  constructor(socket) {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    this.buffer = Buffer.alloc(0);
+    this.waiting = undefined;
+    socket.on('data', (chunk) => {
+      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+      this.parse();
+    });
+    socket.on('error', (error) => this.waiting?.reject(error));
+    socket.on('close', () => {
+      this.dead = true;
+      // A body delimited by the end of the connection (HTTP/1.0 style servers).
+      const end = this.buffer.indexOf('\r\n\r\n');
+      if (this.waiting && end !== -1) {
+        const status = Number(this.buffer.subarray(9, 12).toString('latin1'));
+        const waiting = this.waiting;
+        this.waiting = undefined;
+        waiting.resolve({ status, body: this.buffer.subarray(end + 4) });
+      }
+      this.waiting?.reject(new Error('connection closed'));
+    });
+  }
+  send(request) {
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.socket.write(request);
+    });
+  }
+  parse() {
+    const end = this.buffer.indexOf('\r\n\r\n');
+    if (end === -1) return;
+    const head = this.buffer.subarray(0, end).toString('latin1');
+    const status = Number(head.slice(9, 12));
+    const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    let body;
+    let rest;
+    if (length) {
+      const total = end + 4 + Number(length[1]);
+      if (this.buffer.length < total) return;
+      body = this.buffer.subarray(end + 4, total);
+      rest = this.buffer.subarray(total);
+    } else if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) {
+      const parts = [];
+      let at = end + 4;
+      for (;;) {
+        const lineEnd = this.buffer.indexOf('\r\n', at);
+        if (lineEnd === -1) return;
+        const size = Number.parseInt(this.buffer.subarray(at, lineEnd).toString('latin1'), 16);
+        if (this.buffer.length < lineEnd + 2 + size + 2) return;
+        if (size === 0) {
+          at = lineEnd + 4;
+          break;
+        }
+        parts.push(this.buffer.subarray(lineEnd + 2, lineEnd + 2 + size));
+        at = lineEnd + 2 + size + 2;
+      }
+      body = Buffer.concat(parts);
+      rest = this.buffer.subarray(at);
+    } else return;
+    if (/\r\nconnection:\s*close/i.test(head) || head.startsWith('HTTP/1.0')) this.dead = true;
+    this.buffer = rest;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.resolve({ status, body });
+  }
+  close() {
+    this.socket.destroy();
+  }
+}
+
+async function once(port, request) {
+  const conn = await connect(port);
+  try {
+    const res = await conn.send(request);
+    return { status: res.status, json: JSON.parse(res.body.toString('utf8') || '{}') };
+  } finally {
+    conn.close();
+  }
+}
+
+/**
+ * Sends `requests` (an array of buffers, or a function i → buffer) over `concurrency` keep-alive
+ * connections until all are sent or `maxMs` passed. Returns rate, latencies and per-request completion times.
+ */
+async function load(
+  port,
+  requests,
+  { concurrency, total, maxMs = Number.POSITIVE_INFINITY, keepTimes = false },
+) {
+  const conns = await Promise.all(Array.from({ length: concurrency }, () => connect(port)));
+  const latencies = new Float64Array(total);
+  const finished = keepTimes ? new Float64Array(total) : undefined;
   let next = 0;
+  let done = 0;
+  let errors = 0;
   const t0 = performance.now();
+  const deadline = t0 + maxMs;
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        next += 1;
+    conns.map(async (first, slot) => {
+      let conn = first;
+      while (next < total && performance.now() < deadline) {
+        if (conn.dead) {
+          conn = await connect(port);
+          conns[slot] = conn;
+        }
+        const i = next++;
+        const request = typeof requests === 'function' ? requests(i) : requests[i % requests.length];
         const s = performance.now();
-        const res = await fetch(`${url}/?${signedQuery('DescribeRegions')}`);
-        await res.arrayBuffer();
-        latencies.push(performance.now() - s);
+        const res = await conn.send(request);
+        const e = performance.now();
+        if (res.status !== 200) {
+          errors += 1;
+          if (errors <= 3)
+            console.error(`  ! status ${res.status}: ${res.body.toString('utf8').slice(0, 200)}`);
+        }
+        latencies[done] = e - s;
+        if (finished) finished[done] = e - t0;
+        done += 1;
       }
     }),
   );
-  const elapsed = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
-  console.log(
-    `DescribeRegions (signed GET, ${concurrency} concurrent): ${(total / elapsed).toFixed(0)} ops/s, ` +
-      `p50 ${percentile(latencies, 50).toFixed(2)} ms, p95 ${percentile(latencies, 95).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`,
-  );
-  const health = await (await fetch(`${url}/_emulator/health`)).json();
-  if (health.status !== 'ok') throw new Error('unhealthy');
-  child.kill();
-
-  const dir = mkdtempSync(join(tmpdir(), 'kms-bench-'));
-  const store = new Store({ file: join(dir, 'state.json') });
-  await store.open();
-  const table = store.table('secrets');
-  const record = {
-    name: 'x',
-    description: 'y'.repeat(200),
-    versions: [{ id: 'v1', stages: ['ACSCurrent'] }],
+  const seconds = (performance.now() - t0) / 1000;
+  for (const conn of conns) conn.close();
+  const sorted = latencies.subarray(0, done).sort();
+  return {
+    count: done,
+    errors,
+    rate: done / seconds,
+    p50: pct(sorted, 50),
+    p99: pct(sorted, 99),
+    max: sorted[done - 1] ?? 0,
+    finished: finished?.subarray(0, done),
   };
-  const sampleAt = [1_000, 10_000, 100_000];
-  let stored = 0;
-  for (const target of sampleAt) {
-    while (stored < target) {
-      for (let i = 0; i < 1000 && stored < target; i++, stored++)
-        table.put('acct/cn-hangzhou', `s${stored}`, record);
-      await store.commit();
+}
+
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+// ---------- servers ----------
+function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port, child, timeoutMs = 30_000) {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (performance.now() > until) throw new Error(`port ${port} never opened`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+function spawnPinned(command, commandArgs, env = {}) {
+  const [cmd, argv] = PIN ? [TASKSET, ['-c', '0', command, ...commandArgs]] : [command, commandArgs];
+  return spawn(cmd, argv, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+    cwd: ROOT,
+  });
+}
+
+function stop(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}
+
+function rssMiB(pid) {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const LOCAL_KMS = process.env.LOCAL_KMS_BIN ?? which('local-kms');
+const MOTO = process.env.MOTO_SERVER ?? which('moto_server');
+
+/** Each server: how to start it, and how to prepare the three calls (null: not offered). */
+const SERVERS = {
+  emulator: {
+    available: true,
+    start: (port, extra = []) =>
+      spawnPinned(process.execPath, [
+        'dist/cli.js',
+        'start',
+        '--port',
+        String(port),
+        '--state',
+        ':memory:',
+        '--log-level',
+        'warn',
+        ...extra,
+      ]),
+    first: (port) => v1Request(port, 'DescribeRegions'),
+    async prepare(port) {
+      const key = await once(port, v1Request(port, 'CreateKey', { Description: 'bench' }));
+      const keyId = key.json.KeyMetadata.KeyId;
+      const plaintext = Buffer.alloc(32, 7).toString('base64');
+      const blob = (await once(port, v1Request(port, 'Encrypt', { KeyId: keyId, Plaintext: plaintext }))).json
+        .CiphertextBlob;
+      await once(
+        port,
+        v1Request(port, 'CreateSecret', { SecretName: 'bench', SecretData: 'x'.repeat(64), VersionId: 'v1' }),
+      );
+      return {
+        Encrypt: () => v1Request(port, 'Encrypt', { KeyId: keyId, Plaintext: plaintext }),
+        Decrypt: () => v1Request(port, 'Decrypt', { CiphertextBlob: blob }),
+        GetSecretValue: () => v1Request(port, 'GetSecretValue', { SecretName: 'bench' }),
+      };
+    },
+    unique: true,
+  },
+  'node:http': {
+    available: true,
+    start: (port) => spawnPinned(process.execPath, ['scripts/bare-server.mjs', String(port)]),
+    first: (port) => v1Request(port, 'DescribeRegions'),
+    async prepare(port) {
+      const fixed = () => v1Request(port, 'GetSecretValue', { SecretName: 'bench' });
+      return { Encrypt: fixed, Decrypt: fixed, GetSecretValue: fixed };
+    },
+    unique: false,
+  },
+  'local-kms': {
+    available: Boolean(LOCAL_KMS),
+    start: (port) => {
+      const data = mkdtempSync(join(tmpdir(), 'bench-local-kms-'));
+      return spawnPinned(LOCAL_KMS, [], { PORT: String(port), KMS_DATA_PATH: data, KMS_REGION: 'us-east-1' });
+    },
+    first: (port) => awsRequest(port, 'kms', 'TrentService.ListKeys', {}),
+    async prepare(port) {
+      const key = await once(port, awsRequest(port, 'kms', 'TrentService.CreateKey', {}));
+      const keyId = key.json.KeyMetadata.KeyId;
+      const plaintext = Buffer.alloc(32, 7).toString('base64');
+      const blob = (
+        await once(
+          port,
+          awsRequest(port, 'kms', 'TrentService.Encrypt', { KeyId: keyId, Plaintext: plaintext }),
+        )
+      ).json.CiphertextBlob;
+      return {
+        Encrypt: () =>
+          awsRequest(port, 'kms', 'TrentService.Encrypt', { KeyId: keyId, Plaintext: plaintext }),
+        Decrypt: () => awsRequest(port, 'kms', 'TrentService.Decrypt', { CiphertextBlob: blob }),
+        GetSecretValue: null,
+      };
+    },
+    unique: false,
+  },
+  moto: {
+    available: Boolean(MOTO),
+    start: (port) => spawnPinned(MOTO, ['-H', '127.0.0.1', '-p', String(port)]),
+    first: (port) => awsRequest(port, 'kms', 'TrentService.ListKeys', {}),
+    async prepare(port) {
+      const key = await once(port, awsRequest(port, 'kms', 'TrentService.CreateKey', {}));
+      const keyId = key.json.KeyMetadata.KeyId;
+      const plaintext = Buffer.alloc(32, 7).toString('base64');
+      const blob = (
+        await once(
+          port,
+          awsRequest(port, 'kms', 'TrentService.Encrypt', { KeyId: keyId, Plaintext: plaintext }),
+        )
+      ).json.CiphertextBlob;
+      await once(
+        port,
+        awsRequest(port, 'secretsmanager', 'secretsmanager.CreateSecret', {
+          Name: 'bench',
+          SecretString: 'x'.repeat(64),
+        }),
+      );
+      return {
+        Encrypt: () =>
+          awsRequest(port, 'kms', 'TrentService.Encrypt', { KeyId: keyId, Plaintext: plaintext }),
+        Decrypt: () => awsRequest(port, 'kms', 'TrentService.Decrypt', { CiphertextBlob: blob }),
+        GetSecretValue: () =>
+          awsRequest(port, 'secretsmanager', 'secretsmanager.GetSecretValue', { SecretId: 'bench' }),
+      };
+    },
+    unique: false,
+  },
+};
+
+if (SERVER_LIST)
+  for (const [name, server] of Object.entries(SERVERS))
+    if (!SERVER_LIST.includes(name)) server.available = false;
+
+/** Starts a server and times it to its first answered request. */
+async function startServer(name, extra) {
+  const server = SERVERS[name];
+  const port = await freePort();
+  const started = performance.now();
+  const child = server.start(port, extra);
+  let stderr = '';
+  child.stderr.on('data', (c) => {
+    stderr += c;
+  });
+  try {
+    await waitForPort(port, child);
+    for (;;) {
+      const res = await once(port, server.first(port)).catch(() => ({ status: 0 }));
+      if (res.status === 200) break;
+      if (performance.now() - started > 30_000) throw new Error(`no answer (status ${res.status})`);
+      await new Promise((r) => setTimeout(r, 2));
     }
-    const samples = [];
-    for (let i = 0; i < 200; i++) {
-      const s = performance.now();
-      table.put('acct/cn-hangzhou', `probe${i}`, record);
-      await store.commit();
-      samples.push(performance.now() - s);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${name}: ${error.message}\n${stderr.slice(-2000)}`);
+  }
+  return { port, child, coldMs: performance.now() - started };
+}
+
+// ---------- sections ----------
+const fmt = (n, d = 0) =>
+  n === undefined ? '—' : n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '—');
+
+async function throughput() {
+  const ops = ['Decrypt', 'Encrypt', 'GetSecretValue'];
+  const levels = [16, 64];
+  const perCell = SMOKE ? 300 : 20_000;
+  const maxMs = SMOKE ? 2_000 : 4_000;
+  const names = Object.keys(SERVERS);
+  const results = {}; // name → op → c → [runs]
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of names) {
+      const server = SERVERS[name];
+      if (!server.available) continue;
+      if (process.env.BENCH_DEBUG) console.error(`  [${name}]`);
+      const { port, child } = await startServer(name);
+      const calls = await server.prepare(port).catch((error) => {
+        throw new Error(`${name}: preparing failed: ${error.message}`);
+      });
+      for (const op of ops) {
+        const make = calls[op];
+        if (!make) continue;
+        for (const c of levels) {
+          // Unique nonces: every request is signed anew, before the clock starts.
+          const count = server.unique ? perCell : Math.min(perCell, 2000);
+          const warm = Array.from({ length: Math.min(count, 1000) }, make);
+          await load(port, warm, { concurrency: c, total: warm.length });
+          const requests = Array.from({ length: count }, make);
+          const r = await load(port, requests, {
+            concurrency: c,
+            total: server.unique ? count : perCell,
+            maxMs,
+          }).catch((error) => {
+            throw new Error(`${name} ${op} c=${c}: ${error.message}`);
+          });
+          ((results[name] ??= {})[op] ??= {})[c] ??= [];
+          results[name][op][c].push(r);
+        }
+      }
+      await stop(child);
     }
-    samples.sort((a, b) => a - b);
+  }
+  const median = (runs) => {
+    const sorted = [...runs].sort((a, b) => a.rate - b.rate);
+    return {
+      ...sorted[Math.floor(sorted.length / 2)],
+      spread: runs.length > 1 ? `${fmt(sorted[0].rate)}–${fmt(sorted.at(-1).rate)}` : '',
+    };
+  };
+  console.log(
+    `\nSigned throughput (req/s; p50/p99 ms)${ROUNDS > 1 ? `, median of ${ROUNDS} interleaved rounds (spread)` : ''}`,
+  );
+  const header = [
+    'call',
+    'c',
+    ...names.map((n) => (SERVERS[n].available ? n : `${n} (skipped)`)),
+    'emu/local-kms',
+    'emu/node:http',
+    'emu/moto',
+  ];
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const op of ops) {
+    for (const c of levels) {
+      const cell = (name) => {
+        const runs = results[name]?.[op]?.[c];
+        if (!SERVERS[name].available) return 'skipped';
+        if (!runs) return '—';
+        const m = median(runs);
+        return `${fmt(m.rate)} (${m.p50.toFixed(1)}/${m.p99.toFixed(1)})${m.errors ? ` ${m.errors} errors` : ''}${m.spread ? ` [${m.spread}]` : ''}`;
+      };
+      const rate = (name) => (results[name]?.[op]?.[c] ? median(results[name][op][c]).rate : undefined);
+      console.log(
+        `| ${op} | ${c} | ${names.map(cell).join(' | ')} | ${ratio(rate('emulator'), rate('local-kms'))} | ${ratio(rate('emulator'), rate('node:http'))} | ${ratio(rate('emulator'), rate('moto'))} |`,
+      );
+    }
+  }
+}
+
+async function coldStarts() {
+  const runs = SMOKE ? 1 : 5;
+  console.log('\nCold start to first answered signed request, and idle RSS (median of runs)');
+  console.log('| server | cold start ms (min–max) | idle RSS MiB |');
+  console.log('|---|---|---|');
+  for (const [name, server] of Object.entries(SERVERS)) {
+    if (!server.available) {
+      console.log(`| ${name} | skipped | skipped |`);
+      continue;
+    }
+    const times = [];
+    let rss;
+    for (let i = 0; i < runs; i++) {
+      const { child, coldMs } = await startServer(name);
+      times.push(coldMs);
+      await new Promise((r) => setTimeout(r, 200));
+      rss = rssMiB(child.pid);
+      await stop(child);
+    }
+    times.sort((a, b) => a - b);
     console.log(
-      `store: one durable write with ${target.toLocaleString('en')} records stored: p50 ${percentile(samples, 50).toFixed(3)} ms, p99 ${percentile(samples, 99).toFixed(3)} ms`,
+      `| ${name} | ${fmt(times[Math.floor(runs / 2)])} (${fmt(times[0])}–${fmt(times.at(-1))}) | ${fmt(rss)} |`,
     );
   }
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-  const mem = process.memoryUsage();
+}
+
+async function decay() {
+  const total = SMOKE ? 2_000 : 100_000;
+  const window = SMOKE ? 200 : 5_000;
+  const { port, child } = await startServer('emulator');
+  const calls = await SERVERS.emulator.prepare(port);
+  const requests = Array.from({ length: total }, calls.GetSecretValue);
+  const r = await load(port, requests, { concurrency: 16, total, keepTimes: true });
+  await stop(child);
+  const f = r.finished;
+  const firstRate = window / (f[window - 1] / 1000);
+  const lastRate = window / ((f[total - 1] - f[total - window - 1]) / 1000);
   console.log(
-    `bench process memory after 100k records: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`,
+    `\nNo decay: ${fmt(total)} signed GetSecretValue at c=16: first ${fmt(window)} ${fmt(firstRate)} req/s, last ${fmt(window)} ${fmt(lastRate)} req/s: ${ratio(lastRate, firstRate)}${r.errors ? ` (${r.errors} errors)` : ''}`,
   );
 }
 
-await main();
+async function writes() {
+  const dir = mkdtempSync(join(tmpdir(), 'kms-bench-writes-'));
+  const { port, child } = await startServer('emulator', ['--state', join(dir, 'state.json')]);
+  const secrets = 64;
+  for (let s = 0; s < secrets; s++)
+    await once(
+      port,
+      v1Request(port, 'CreateSecret', { SecretName: `w${s}`, SecretData: 'v0', VersionId: 'v0' }),
+    );
+  let version = 0;
+  const put = (i) => {
+    version += 1;
+    return v1Request(port, 'PutSecretValue', {
+      SecretName: `w${i % secrets}`,
+      SecretData: `v${version}`,
+      VersionId: `v${version}`,
+    });
+  };
+  const n = SMOKE ? 200 : 3000;
+  const one = await load(
+    port,
+    Array.from({ length: n }, (_, i) => put(i)),
+    { concurrency: 1, total: n, maxMs: 8000 },
+  );
+  const sixteen = await load(
+    port,
+    Array.from({ length: n * 2 }, (_, i) => put(i)),
+    { concurrency: 16, total: n * 2, maxMs: 8000 },
+  );
+  await stop(child);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(
+    `\nDurable writes (state file, fsync): PutSecretValue c=1 ${fmt(one.rate)} req/s (p99 ${one.p99.toFixed(1)} ms), c=16 ${fmt(sixteen.rate)} req/s (p99 ${sixteen.p99.toFixed(1)} ms): ${ratio(sixteen.rate, one.rate)}${one.errors + sixteen.errors ? ` (${one.errors + sixteen.errors} errors)` : ''}`,
+  );
+}
+
+async function scale() {
+  const total = SMOKE ? 3_000 : 100_000;
+  const sample = 1_000;
+  const dir = mkdtempSync(join(tmpdir(), 'kms-bench-scale-'));
+  const state = join(dir, 'state.json');
+  const { port, child } = await startServer('emulator', ['--state', state]);
+  const rows = [];
+  const kinds = [
+    {
+      name: 'secrets',
+      create: 'CreateSecret',
+      list: 'ListSecrets',
+      make: (i) => ({ SecretName: `s${i}`, SecretData: 'x'.repeat(32), VersionId: 'v1' }),
+    },
+    { name: 'keys', create: 'CreateKey', list: 'ListKeys', make: () => ({ Description: 'bench' }) },
+  ];
+  for (const kind of kinds) {
+    const batch = 5_000;
+    const rates = [];
+    let maxWait = 0;
+    let errors = 0;
+    for (let from = 0; from < total; from += batch) {
+      const size = Math.min(batch, total - from);
+      const requests = Array.from({ length: size }, (_, i) =>
+        v1Request(port, kind.create, kind.make(from + i)),
+      );
+      const r = await load(port, requests, { concurrency: 16, total: size, keepTimes: true });
+      maxWait = Math.max(maxWait, r.max);
+      errors += r.errors;
+      if (from === 0) rates.push(Math.min(sample, size) / (r.finished[Math.min(sample, size) - 1] / 1000));
+      if (from + size === total)
+        rates.push(sample / ((r.finished[size - 1] - r.finished[size - sample - 1]) / 1000));
+    }
+    const page = Math.floor(total / 200);
+    const lats = [];
+    for (let i = 0; i < (SMOKE ? 5 : 40); i++) {
+      const s = performance.now();
+      const res = await once(
+        port,
+        v1Request(port, kind.list, { PageSize: '100', PageNumber: String(page + (i % 3)) }),
+      );
+      lats.push(performance.now() - s);
+      if (res.status !== 200) errors += 1;
+    }
+    lats.sort((a, b) => a - b);
+    rows.push({ kind, rates, maxWait, errors, listP50: pct(lats, 50), listMax: lats.at(-1) });
+  }
+  const rss = rssMiB(child.pid);
+  await stop(child);
+  const restarted = await startServer('emulator', ['--state', state]);
+  const restartRss = rssMiB(restarted.child.pid);
+  await stop(restarted.child);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`\nAt scale: ${fmt(total)} secrets, then ${fmt(total)} keys, one state file (fsync), c=16`);
+  console.log(
+    '| resource | create req/s at first 1,000 | at last 1,000 | ratio | list page of 100, p50 (max) ms | longest write wait ms |',
+  );
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.kind.name} | ${fmt(r.rates[0])} | ${fmt(r.rates[1])} | ${ratio(r.rates[1], r.rates[0])} | ${r.listP50.toFixed(1)} (${r.listMax.toFixed(1)}) | ${fmt(r.maxWait)}${r.errors ? ` (${r.errors} errors)` : ''} |`,
+    );
+  }
+  console.log(
+    `RSS with ${fmt(total)} secrets + ${fmt(total)} keys: ${fmt(rss)} MiB; restart to first answered request: ${fmt(restarted.coldMs)} ms (RSS after restart ${fmt(restartRss)} MiB)`,
+  );
+}
+
+console.log(
+  `alibaba-kms-emulator benchmark${SMOKE ? ' (smoke: small counts, figures not meaningful)' : ''} — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${PIN ? 'servers pinned to CPU 0, load generator to CPU 1' : 'not pinned'}`,
+);
+console.log(
+  `peers: local-kms ${LOCAL_KMS ? 'present' : 'skipped (not installed)'}, moto ${MOTO ? 'present' : 'skipped (not installed)'}`,
+);
+if (want('cold')) await coldStarts();
+if (want('throughput')) await throughput();
+if (want('decay')) await decay();
+if (want('writes')) await writes();
+if (want('scale')) await scale();

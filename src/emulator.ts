@@ -176,7 +176,12 @@ export class Emulator {
     });
     this.clock = new VirtualClock(wall);
     const file = options.state && options.state !== ':memory:' ? options.state : undefined;
-    this.store = new Store({ file, compactEvery: options.compactEvery, fsync: options.fsync });
+    this.store = new Store({
+      file,
+      compactEvery: options.compactEvery,
+      fsync: options.fsync,
+      warn: (message) => this.logger.warn(message),
+    });
     this.rotationTiming = { ...DEFAULT_ROTATION_TIMING, ...options.rotationTiming };
     this.world = this.newWorld();
     this.faults = new FaultInjector(() => this.world);

@@ -3,7 +3,7 @@ import type { Params } from './params.js';
 
 /** PageNumber (from 1) and PageSize (1–100, default 10), as every List operation takes them. */
 export function paginate<T>(
-  items: T[],
+  items: readonly T[],
   params: Params,
   defaultPageSize = 10,
 ): { page: T[]; PageNumber: number; PageSize: number; TotalCount: number } {

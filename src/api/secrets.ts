@@ -210,17 +210,23 @@ defineOperations({
 
   ListSecrets: (params, { world, scope }) => {
     const filters = secretFilters(params);
-    const secrets = world.secrets.list(scope).filter((secret) => {
-      const tags = world.tags.list(scope, 'secret', secret.name);
-      return filters.every((f) => {
-        const matches = (value: string) => f.values.length === 0 || f.values.some((v) => value.includes(v));
-        if (f.key === 'SecretName') return matches(secret.name);
-        if (f.key === 'Description') return matches(secret.description);
-        if (f.key === 'SecretType') return f.values.includes(secret.type);
-        if (f.key === 'TagKey') return tags.some((t) => f.values.includes(t.key));
-        return tags.some((t) => f.values.includes(t.value));
-      });
-    });
+    // Without filters the page is a slice of the ordered index: its cost does not grow with the secrets stored.
+    const all = world.secrets.list(scope);
+    const secrets =
+      filters.length === 0
+        ? all
+        : all.filter((secret) => {
+            const tags = world.tags.list(scope, 'secret', secret.name);
+            return filters.every((f) => {
+              const matches = (value: string) =>
+                f.values.length === 0 || f.values.some((v) => value.includes(v));
+              if (f.key === 'SecretName') return matches(secret.name);
+              if (f.key === 'Description') return matches(secret.description);
+              if (f.key === 'SecretType') return f.values.includes(secret.type);
+              if (f.key === 'TagKey') return tags.some((t) => f.values.includes(t.key));
+              return tags.some((t) => f.values.includes(t.value));
+            });
+          });
     const { page, ...paging } = paginate(secrets, params);
     const fetchTags = params.optBool('FetchTags') === true;
     return {

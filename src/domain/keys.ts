@@ -1,5 +1,5 @@
 import { KmsError } from '../protocol/errors.js';
-import type { Table } from '../store/store.js';
+import type { Index, Table } from '../store/store.js';
 import {
   contextAad,
   decodeBlob,
@@ -19,6 +19,12 @@ import {
   isSymmetric,
 } from './key-specs.js';
 import { DAY, isoSeconds } from './time.js';
+
+const byCreation = (a: KeyRecord, b: KeyRecord) =>
+  a.creationDate - b.creationDate || (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : 0);
+const BY_CREATION: Index<KeyRecord> = { compare: byCreation };
+const USER_KEYS_BY_CREATION: Index<KeyRecord> = { compare: byCreation, where: (key) => !key.managed };
+
 import { partitionOf, type Scope, type World } from './world.js';
 
 /**
@@ -265,10 +271,14 @@ export class KeyService {
     return key;
   }
 
-  list(scope: Scope): KeyRecord[] {
-    return this.keys
-      .list(partitionOf(scope))
-      .sort((a, b) => a.creationDate - b.creationDate || (a.keyId < b.keyId ? -1 : 1));
+  /** In creation order, kept by the store's index (no sort, no copy: the records are frozen). */
+  list(scope: Scope): readonly KeyRecord[] {
+    return this.keys.ordered(partitionOf(scope), BY_CREATION);
+  }
+
+  /** The keys a user made (not the service's managed keys), in creation order. */
+  listUserKeys(scope: Scope): readonly KeyRecord[] {
+    return this.keys.ordered(partitionOf(scope), USER_KEYS_BY_CREATION);
   }
 
   save(key: KeyRecord): void {

@@ -1,7 +1,12 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { KmsError } from '../protocol/errors.js';
-import type { Table } from '../store/store.js';
+import type { Index, Table } from '../store/store.js';
 import { DAY } from './time.js';
+
+const BY_CREATION: Index<SecretRecord> = {
+  compare: (a, b) => a.createTime - b.createTime || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+};
+
 import { partitionOf, type Scope, type World } from './world.js';
 
 /**
@@ -115,10 +120,9 @@ export class SecretService {
     return this.table.get(partitionOf(scope), key);
   }
 
-  list(scope: Scope): SecretRecord[] {
-    return this.table
-      .list(partitionOf(scope))
-      .sort((a, b) => a.createTime - b.createTime || (a.name < b.name ? -1 : 1));
+  /** In creation order, kept by the store's index (no sort, no copy: the records are frozen). */
+  list(scope: Scope): readonly SecretRecord[] {
+    return this.table.ordered(partitionOf(scope), BY_CREATION);
   }
 
   save(secret: SecretRecord): void {

@@ -1,15 +1,29 @@
-import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { truncate } from 'node:fs/promises';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { type FileHandle, open as openFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 
 /**
  * Persistence for everything the emulator knows. Records live in tables, each split into partitions
- * (an account and region, usually). Reads are from memory. A write is appended to a journal beside the
- * JSON snapshot and is durable once `commit()` resolves; the snapshot is rewritten (atomically, by
- * lowdb: temp file + rename) only every `compactEvery` writes, so a write's cost does not grow with
- * the number of stored resources.
+ * (an account and region, usually). Reads are from memory: a stored record is frozen, so `peek` and
+ * `ordered` hand it out without a copy, and `get`/`list` copy only for callers that change and `put`
+ * it back. A write is appended to a journal beside the JSON snapshot and is durable once `commit()`
+ * resolves; concurrent committers share one append and one fdatasync (group commit). Every
+ * `compactEvery` writes the snapshot is rewritten off the request path: the journal is rotated,
+ * a point-in-time view is written in chunks to a temp file (fsynced, renamed, directory fsynced),
+ * and only then is the old journal removed.
  */
 export const SCHEMA_VERSION = 1;
 
@@ -30,9 +44,24 @@ interface JournalEntry {
 
 export class StateFileError extends Error {}
 
+/**
+ * An ordered view of one table's partitions, kept in order as records are written (no sort per
+ * read). `where` keeps only the records it accepts. Identify an index by the object: declare it once.
+ */
+export interface Index<T> {
+  compare(a: T, b: T): number;
+  where?(value: T): boolean;
+}
+
 export interface Table<T> {
+  /** A copy the caller may change and `put` back. */
   get(partition: string, id: string): T | undefined;
+  /** The stored record itself, frozen: read it, never change it. */
+  peek(partition: string, id: string): Readonly<T> | undefined;
+  /** Copies, in insertion order. */
   list(partition: string): T[];
+  /** The stored records in the index's order, frozen, without copying. */
+  ordered(partition: string, index: Index<T>): readonly T[];
   put(partition: string, id: string, value: T): void;
   delete(partition: string, id: string): void;
   partitions(): string[];
@@ -44,28 +73,64 @@ export interface StoreOptions {
   file?: string;
   compactEvery?: number;
   fsync?: boolean;
+  /** Told what start-up repaired (a torn journal tail) and what a background compaction hit. */
+  warn?: (message: string) => void;
 }
 
+/** Counters for tests and the benchmark. */
+export interface StoreStats {
+  /** fdatasync calls on the journal (one per group commit). */
+  journalSyncs: number;
+  /** Journal appends (one per group commit). */
+  journalWrites: number;
+  compactions: number;
+  /** Longest time a compaction kept the event loop busy in one stretch, ms. */
+  longestCompactionStepMs: number;
+}
+
+type Partition = Map<string, Json>;
+type View = Array<[string, Array<[string, Array<[string, Json]>]>]>;
+type TableMap = Map<string, Partition>;
+type Deferred = { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
+
+const FILE_MODE = 0o600;
+/** Records serialized per slice of a background compaction before it yields to the event loop. */
+const SLICE = 2000;
+
 export class Store {
-  private data: StateFile = emptyState();
-  private readonly db: Low<StateFile> | undefined;
+  private data = new Map<string, TableMap>();
+  /** table → partition → index → records in order (built on first use, then kept up to date). */
+  private indexes = new Map<string, Map<string, Map<Index<unknown>, Json[]>>>();
   private readonly journalPath: string | undefined;
-  private journalFd: number | undefined;
+  private readonly nextJournalPath: string | undefined;
+  private journal: FileHandle | undefined;
   private pending: string[] = [];
   private journalLength = 0;
-  private chain: Promise<void> = Promise.resolve();
   private readonly compactEvery: number;
   private readonly fsync: boolean;
   /** Undo entries of the transaction under way (previous values, newest last). */
   private undo: JournalEntry[] | undefined;
   private readonly rollbackListeners = new Map<string, () => void>();
+  /** The batch being appended, and the one the next append will take. */
+  private inFlight: Promise<void> | undefined;
+  private next: Deferred | undefined;
+  private loop: Promise<void> | undefined;
+  private compaction: Promise<void> | undefined;
+  /** The journal was rotated to `.journal.next` and the old one is still on disk. */
+  private rotated = false;
+  readonly stats: StoreStats = {
+    journalSyncs: 0,
+    journalWrites: 0,
+    compactions: 0,
+    longestCompactionStepMs: 0,
+  };
 
   constructor(private readonly options: StoreOptions = {}) {
     this.compactEvery = options.compactEvery ?? 5000;
     this.fsync = options.fsync ?? true;
     if (options.file) {
-      this.db = new Low(new JSONFile<StateFile>(options.file), emptyState());
       this.journalPath = `${options.file}.journal`;
+      this.nextJournalPath = `${options.file}.journal.next`;
     }
   }
 
@@ -76,58 +141,125 @@ export class Store {
   /** Loads the snapshot and replays the journal. A corrupt or newer file stops start-up. */
   async open(): Promise<void> {
     const file = this.options.file;
-    if (!this.db || !file || !this.journalPath) return;
+    if (!file || !this.journalPath || !this.nextJournalPath) return;
     mkdirSync(dirname(file), { recursive: true });
-    try {
-      await this.db.read();
-    } catch (error) {
-      throw new StateFileError(`State file ${file} is not valid JSON (${(error as Error).message}).`);
+    if (existsSync(file)) {
+      let loaded: Partial<StateFile> | null;
+      try {
+        loaded = JSON.parse(readFileSync(file, 'utf8')) as Partial<StateFile> | null;
+      } catch (error) {
+        throw new StateFileError(`State file ${file} is not valid JSON (${(error as Error).message}).`);
+      }
+      if (
+        !loaded ||
+        typeof loaded !== 'object' ||
+        typeof loaded.schemaVersion !== 'number' ||
+        !loaded.tables
+      ) {
+        throw new StateFileError(`State file ${file} is not an alibaba-kms-emulator state file.`);
+      }
+      if (loaded.schemaVersion > SCHEMA_VERSION) {
+        throw new StateFileError(
+          `State file ${file} has schemaVersion ${loaded.schemaVersion}, newer than this emulator's ${SCHEMA_VERSION}; upgrade the emulator or use another file.`,
+        );
+      }
+      this.data = fromStateFile(loaded as StateFile);
+      chmodSync(file, FILE_MODE);
+    } else {
+      // The state file exists from the first start, even before the first compaction.
+      this.writeSnapshotSync();
     }
-    const loaded = this.db.data as Partial<StateFile> | null;
-    if (!loaded || typeof loaded !== 'object' || typeof loaded.schemaVersion !== 'number' || !loaded.tables) {
-      throw new StateFileError(`State file ${file} is not an alibaba-kms-emulator state file.`);
-    }
-    if (loaded.schemaVersion > SCHEMA_VERSION) {
-      throw new StateFileError(
-        `State file ${file} has schemaVersion ${loaded.schemaVersion}, newer than this emulator's ${SCHEMA_VERSION}; upgrade the emulator or use another file.`,
-      );
-    }
-    this.data = loaded as StateFile;
-    this.data.schemaVersion = SCHEMA_VERSION;
-    // The state file exists from the first start, even before the first compaction.
-    if (!existsSync(file)) await this.db.write();
     this.replayJournal(this.journalPath);
-    this.journalFd = openSync(this.journalPath, 'a');
+    if (existsSync(this.nextJournalPath)) {
+      // A compaction was cut short: both journals hold writes the snapshot may lack. Fold them in.
+      this.replayJournal(this.nextJournalPath);
+      this.writeSnapshotSync();
+      writeFileSync(this.journalPath, '', { mode: FILE_MODE });
+      unlinkSync(this.nextJournalPath);
+      this.journalLength = 0;
+    }
+    if (existsSync(this.journalPath)) chmodSync(this.journalPath, FILE_MODE);
+    this.journal = await openFile(this.journalPath, 'a', FILE_MODE);
   }
 
+  /**
+   * Applies every complete record. A final fragment (a short write, a full disk: never acknowledged)
+   * is cut off the file, so the next append starts on a clean line; anything unreadable before the
+   * last record is corruption and stops start-up.
+   */
   private replayJournal(path: string): void {
     if (!existsSync(path)) return;
-    const lines = readFileSync(path, 'utf8').split('\n');
-    lines.forEach((line, index) => {
-      if (line.trim() === '') return;
-      let entry: JournalEntry;
-      try {
-        entry = JSON.parse(line) as JournalEntry;
-      } catch {
-        // A torn final line is a write that was never acknowledged; anything earlier is corruption.
-        if (index >= lines.length - 2) return;
-        throw new StateFileError(`Journal ${path} is corrupt at line ${index + 1}.`);
+    const buffer = readFileSync(path);
+    const lastNewline = buffer.lastIndexOf(0x0a);
+    let keep = lastNewline + 1;
+    const lines = buffer.subarray(0, keep).toString('utf8').split('\n');
+    lines.pop();
+    let offset = 0;
+    for (const [index, line] of lines.entries()) {
+      const bytes = Buffer.byteLength(line) + 1;
+      if (line.trim() !== '') {
+        let entry: JournalEntry;
+        try {
+          entry = JSON.parse(line) as JournalEntry;
+        } catch {
+          if (index < lines.length - 1)
+            throw new StateFileError(`Journal ${path} is corrupt at line ${index + 1}.`);
+          keep = offset;
+          break;
+        }
+        this.apply(entry);
+        this.journalLength += 1;
       }
-      this.apply(entry);
-      this.journalLength += 1;
-    });
+      offset += bytes;
+    }
+    if (keep < buffer.length) {
+      const fd = openSync(path, 'r+');
+      try {
+        ftruncateSync(fd, keep);
+        if (this.fsync) fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      this.options.warn?.(
+        `Journal ${path}: cut ${buffer.length - keep} bytes of a torn last record (a write that was never acknowledged).`,
+      );
+    }
+  }
+
+  private partition(table: string, partition: string, create: boolean): Partition | undefined {
+    let tableMap = this.data.get(table);
+    if (!tableMap) {
+      if (!create) return undefined;
+      tableMap = new Map();
+      this.data.set(table, tableMap);
+    }
+    let part = tableMap.get(partition);
+    if (!part && create) {
+      part = new Map();
+      tableMap.set(partition, part);
+    }
+    return part;
   }
 
   private apply(entry: JournalEntry): void {
-    const table = (this.data.tables[entry.t] ??= {});
+    const part = this.partition(entry.t, entry.p, entry.v !== undefined);
+    if (!part) return;
+    const old = part.get(entry.id);
+    const indexes = this.indexes.get(entry.t)?.get(entry.p);
     if (entry.v === undefined) {
-      const partition = table[entry.p];
-      if (partition) {
-        delete partition[entry.id];
-        if (Object.keys(partition).length === 0) delete table[entry.p];
-      }
+      if (old === undefined) return;
+      part.delete(entry.id);
+      if (part.size === 0) this.data.get(entry.t)?.delete(entry.p);
     } else {
-      (table[entry.p] ??= {})[entry.id] = entry.v;
+      part.set(entry.id, entry.v);
+    }
+    if (indexes) {
+      for (const [index, sorted] of indexes) {
+        if (old !== undefined && (!index.where || index.where(old))) removeSorted(sorted, old, index);
+        if (entry.v !== undefined && (!index.where || index.where(entry.v))) {
+          insertSorted(sorted, deepFreeze(entry.v), index);
+        }
+      }
     }
   }
 
@@ -137,30 +269,62 @@ export class Store {
         t: entry.t,
         p: entry.p,
         id: entry.id,
-        v: this.data.tables[entry.t]?.[entry.p]?.[entry.id],
+        v: this.partition(entry.t, entry.p, false)?.get(entry.id),
       });
     this.apply(entry);
-    if (this.db) this.pending.push(JSON.stringify(entry));
+    if (this.journalPath) this.pending.push(JSON.stringify(entry));
+  }
+
+  private orderedView(table: string, partition: string, index: Index<unknown>): Json[] {
+    let byPartition = this.indexes.get(table);
+    if (!byPartition) {
+      byPartition = new Map();
+      this.indexes.set(table, byPartition);
+    }
+    let byIndex = byPartition.get(partition);
+    if (!byIndex) {
+      byIndex = new Map();
+      byPartition.set(partition, byIndex);
+    }
+    let sorted = byIndex.get(index);
+    if (!sorted) {
+      sorted = [];
+      for (const value of this.partition(table, partition, false)?.values() ?? []) {
+        if (!index.where || index.where(value)) sorted.push(deepFreeze(value));
+      }
+      sorted.sort((a, b) => index.compare(a, b));
+      byIndex.set(index, sorted);
+    }
+    return sorted;
   }
 
   table<T>(name: string): Table<T> {
-    const tableData = (): TableData => (this.data.tables[name] ??= {});
     return {
-      // Copies out, so a record changes only through put().
       get: (partition, id) => {
-        const value = tableData()[partition]?.[id];
-        return value === undefined ? undefined : (structuredClone(value) as T);
+        const value = this.partition(name, partition, false)?.get(id);
+        return value === undefined ? undefined : (copy(value) as T);
       },
-      list: (partition) => Object.values(tableData()[partition] ?? {}).map((v) => structuredClone(v) as T),
-      put: (partition, id, value) => this.record({ t: name, p: partition, id, v: structuredClone(value) }),
+      peek: (partition, id) => {
+        const value = this.partition(name, partition, false)?.get(id);
+        return value === undefined ? undefined : (deepFreeze(value) as T);
+      },
+      list: (partition) =>
+        Array.from(this.partition(name, partition, false)?.values() ?? [], (v) => copy(v) as T),
+      ordered: (partition, index) => this.orderedView(name, partition, index as Index<unknown>) as T[],
+      put: (partition, id, value) => this.record({ t: name, p: partition, id, v: deepFreeze(copy(value)) }),
       delete: (partition, id) => {
-        if (tableData()[partition]?.[id] !== undefined) this.record({ t: name, p: partition, id });
+        if (this.partition(name, partition, false)?.get(id) !== undefined)
+          this.record({ t: name, p: partition, id });
       },
-      partitions: () => Object.keys(tableData()),
-      count: (partition) =>
-        partition === undefined
-          ? Object.values(tableData()).reduce((n, p) => n + Object.keys(p).length, 0)
-          : Object.keys(tableData()[partition] ?? {}).length,
+      partitions: () => [...(this.data.get(name)?.keys() ?? [])],
+      count: (partition) => {
+        const tableMap = this.data.get(name);
+        if (!tableMap) return 0;
+        if (partition !== undefined) return tableMap.get(partition)?.size ?? 0;
+        let n = 0;
+        for (const part of tableMap.values()) n += part.size;
+        return n;
+      },
     };
   }
 
@@ -197,39 +361,183 @@ export class Store {
     this.rollbackListeners.set(name, listener);
   }
 
-  /** Resolves once every write made so far is on disk. Concurrent callers share one append (group commit). */
+  /**
+   * Resolves once every write made so far is on disk. Writes made while an append is under way wait
+   * for the next one, which takes all of them: concurrent callers share one write and one fdatasync.
+   */
   commit(): Promise<void> {
-    if (!this.db || this.pending.length === 0) return this.chain;
-    this.chain = this.chain.then(() => this.flush());
-    return this.chain;
+    if (!this.journalPath) return Promise.resolve();
+    if (this.pending.length === 0) return this.next?.promise ?? this.inFlight ?? Promise.resolve();
+    if (!this.next) this.next = deferred();
+    const promise = this.next.promise;
+    // flushLoop always awaits before it ends, so `loop` is set before its finally clears it.
+    if (!this.loop) this.loop = this.flushLoop();
+    return promise;
   }
 
-  private async flush(): Promise<void> {
-    if (this.pending.length === 0 || this.journalFd === undefined) return;
-    const batch = this.pending;
-    this.pending = [];
-    writeSync(this.journalFd, `${batch.join('\n')}\n`);
-    if (this.fsync) fdatasyncSync(this.journalFd);
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.next) {
+        const waiters = this.next;
+        this.next = undefined;
+        const batch = this.pending;
+        this.pending = [];
+        this.inFlight = waiters.promise;
+        try {
+          await this.append(batch);
+          waiters.resolve();
+        } catch (error) {
+          waiters.reject(error);
+        }
+        if (this.journalLength >= this.compactEvery && !this.compaction) {
+          // Rotated here, between two appends, so that no append is under way on the old journal.
+          try {
+            await this.rotate();
+            this.compaction = this.compactInBackground(this.view()).finally(() => {
+              this.compaction = undefined;
+            });
+          } catch (error) {
+            this.options.warn?.(
+              `Journal rotation failed (writes go on in the old journal): ${(error as Error).message}`,
+            );
+          }
+        }
+      }
+    } finally {
+      this.inFlight = undefined;
+      this.loop = undefined;
+    }
+  }
+
+  private async append(batch: string[]): Promise<void> {
+    if (batch.length === 0) return;
+    const journal = this.journal;
+    if (!journal) throw new Error('The store is not open.');
+    const buffer = Buffer.from(`${batch.join('\n')}\n`);
+    let written = 0;
+    while (written < buffer.length) {
+      const { bytesWritten } = await journal.write(buffer, written, buffer.length - written);
+      written += bytesWritten;
+    }
+    this.stats.journalWrites += 1;
+    if (this.fsync) {
+      await journal.datasync();
+      this.stats.journalSyncs += 1;
+    }
     this.journalLength += batch.length;
-    if (this.journalLength >= this.compactEvery) await this.compact();
   }
 
-  /** Rewrites the snapshot and empties the journal. */
-  private async compact(): Promise<void> {
-    if (!this.db || !this.journalPath) return;
-    this.db.data = this.data;
-    await this.db.write();
-    await truncate(this.journalPath, 0);
+  /** New writes go to `.journal.next`; the old journal stays until the snapshot covering it is durable. */
+  private async rotate(): Promise<void> {
+    if (this.rotated || !this.nextJournalPath) return;
+    const nextJournal = await openFile(this.nextJournalPath, 'a', FILE_MODE);
+    const old = this.journal;
+    this.journal = nextJournal;
+    this.rotated = true;
     this.journalLength = 0;
+    await old?.close();
+  }
+
+  /**
+   * Writes a point-in-time view (records are immutable: copying the maps suffices) in slices,
+   * letting requests run in between; then makes it durable and only then drops the old journal.
+   */
+  private async compactInBackground(view: View): Promise<void> {
+    const file = this.options.file;
+    if (!file || !this.journalPath || !this.nextJournalPath) return;
+    try {
+      let step = performance.now();
+      const temp = `${file}.tmp`;
+      const out = await openFile(temp, 'w', FILE_MODE);
+      try {
+        for (const chunk of serialize(view)) {
+          const text = chunk();
+          const elapsed = performance.now() - step;
+          if (elapsed > this.stats.longestCompactionStepMs) this.stats.longestCompactionStepMs = elapsed;
+          await out.write(text);
+          await new Promise((resolve) => setImmediate(resolve));
+          step = performance.now();
+        }
+        if (this.fsync) await out.sync();
+      } finally {
+        await out.close();
+      }
+      await rename(temp, file);
+      if (this.fsync) await syncDirectory(dirname(file));
+      // Only now that the snapshot is durable may the journal it covers go.
+      await unlink(this.journalPath).catch(() => undefined);
+      await rename(this.nextJournalPath, this.journalPath);
+      if (this.fsync) await syncDirectory(dirname(file));
+      this.rotated = false;
+      this.stats.compactions += 1;
+    } catch (error) {
+      this.options.warn?.(
+        `Compaction of ${file} failed (the journal keeps every write): ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private view(): View {
+    return Array.from(this.data, ([table, partitions]) => [
+      table,
+      Array.from(partitions, ([partition, records]) => [partition, Array.from(records)]),
+    ]);
+  }
+
+  /** Rewrites the snapshot at once and empties the journal (close, reset). */
+  private async compactNow(): Promise<void> {
+    if (!this.options.file || !this.journalPath || !this.nextJournalPath) return;
+    while (this.compaction) await this.compaction;
+    await this.journal?.close();
+    this.journal = undefined;
+    this.writeSnapshotSync();
+    writeFileSync(this.journalPath, '', { mode: FILE_MODE });
+    if (this.rotated) unlinkSync(this.nextJournalPath);
+    this.rotated = false;
+    this.journalLength = 0;
+    this.stats.compactions += 1;
+  }
+
+  private writeSnapshotSync(): void {
+    const file = this.options.file;
+    if (!file) return;
+    const temp = `${file}.tmp`;
+    const fd = openSync(temp, 'w', FILE_MODE);
+    try {
+      for (const chunk of serialize(this.view())) writeSync(fd, chunk());
+      if (this.fsync) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+    if (this.fsync) {
+      const dir = openSync(dirname(file), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
+    }
+  }
+
+  /** Waits for every write made so far, and for a compaction under way. */
+  private async settle(): Promise<void> {
+    await this.commit();
+    while (this.loop || this.compaction) {
+      await this.loop;
+      await this.compaction;
+    }
   }
 
   /** Forgets everything (test reset). */
   async clear(): Promise<void> {
-    await this.commit();
-    this.data = emptyState();
+    await this.settle();
+    this.data = new Map();
+    this.indexes = new Map();
     this.pending = [];
-    this.chain = this.chain.then(() => this.compact());
-    await this.chain;
+    if (!this.journalPath) return;
+    await this.compactNow();
+    this.journal = await openFile(this.journalPath, 'a', FILE_MODE);
   }
 
   /** Names of the tables that hold or held records (the dashboard lists tables it does not know). */
@@ -238,14 +546,126 @@ export class Store {
   }
 
   async close(): Promise<void> {
-    await this.commit();
-    this.chain = this.chain.then(() => this.compact());
-    await this.chain;
-    if (this.journalFd !== undefined) closeSync(this.journalFd);
-    this.journalFd = undefined;
+    if (!this.journalPath) return;
+    await this.settle();
+    if (!this.journal) return;
+    await this.compactNow();
   }
 }
 
-function emptyState(): StateFile {
-  return { schemaVersion: SCHEMA_VERSION, tables: {} };
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A failed append is reported to its committers; nobody else must see an unhandled rejection.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const dir = await openFile(path, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/**
+ * The snapshot as compact JSON, in slices of about SLICE records: each slice is a function that
+ * returns its text, so a background compaction can yield to requests between two of them.
+ */
+function serialize(view: View): Array<() => string> {
+  const slices: Array<() => string> = [];
+  let head = `{"schemaVersion":${SCHEMA_VERSION},"tables":{`;
+  view.forEach(([table, partitions], t) => {
+    head += `${t > 0 ? ',' : ''}${JSON.stringify(table)}:{`;
+    partitions.forEach(([partition, records], p) => {
+      head += `${p > 0 ? ',' : ''}${JSON.stringify(partition)}:{`;
+      for (let start = 0; start < records.length; start += SLICE) {
+        const prefix = head;
+        head = '';
+        const from = start;
+        slices.push(() => {
+          let text = prefix;
+          const end = Math.min(records.length, from + SLICE);
+          for (let i = from; i < end; i++) {
+            const [id, v] = records[i] as [string, Json];
+            text += `${i > 0 ? ',' : ''}${JSON.stringify(id)}:${JSON.stringify(v)}`;
+          }
+          return text;
+        });
+      }
+      head += '}';
+    });
+    head += '}';
+  });
+  head += '}}';
+  slices.push(() => head);
+  return slices;
+}
+
+function fromStateFile(state: StateFile): Map<string, TableMap> {
+  const data = new Map<string, TableMap>();
+  for (const [table, partitions] of Object.entries(state.tables)) {
+    const tableMap: TableMap = new Map();
+    for (const [partition, records] of Object.entries(partitions ?? {})) {
+      const part: Partition = new Map(Object.entries(records ?? {}));
+      if (part.size > 0) tableMap.set(partition, part);
+    }
+    data.set(table, tableMap);
+  }
+  return data;
+}
+
+/** A deep copy of a JSON value (records are plain JSON: faster than structuredClone). */
+function copy(value: Json): Json {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copy);
+  const out: Record<string, Json> = {};
+  for (const key in value as Record<string, Json>) {
+    const v = (value as Record<string, Json>)[key];
+    if (v !== undefined) out[key] = copy(v);
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const key in value as Record<string, Json>) deepFreeze((value as Record<string, Json>)[key]);
+  return value;
+}
+
+function lowerBound(sorted: Json[], value: Json, index: Index<unknown>): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (index.compare(sorted[mid], value) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertSorted(sorted: Json[], value: Json, index: Index<unknown>): void {
+  let at = lowerBound(sorted, value, index);
+  while (at < sorted.length && index.compare(sorted[at], value) === 0) at += 1;
+  sorted.splice(at, 0, value);
+}
+
+function removeSorted(sorted: Json[], value: Json, index: Index<unknown>): void {
+  for (let at = lowerBound(sorted, value, index); at < sorted.length; at++) {
+    if (sorted[at] === value) {
+      sorted.splice(at, 1);
+      return;
+    }
+    if (index.compare(sorted[at], value) !== 0) break;
+  }
+  // Not where its order says (a comparator that changed its mind): find it the slow way.
+  const at = sorted.indexOf(value);
+  if (at !== -1) sorted.splice(at, 1);
 }
