@@ -542,7 +542,7 @@ export class Store {
 
   /** Names of the tables that hold or held records (the dashboard lists tables it does not know). */
   tableNames(): string[] {
-    return Object.keys(this.data.tables);
+    return [...this.data.keys()];
   }
 
   async close(): Promise<void> {
