@@ -37,6 +37,7 @@ describe.skipIf(!available)('KMS Instance SDK for Go (alibabacloud-dkms-gcs-go-s
     'Rejected.Throttling (429) is retried by the SDK',
     'Sign / Verify / GetPublicKey (ECDSA, checked by crypto/ecdsa)',
     'GenerateDataKeyPair: the private key decrypts and matches the public key',
+    'Secrets Manager client (aliyun-secretsmanager-client-go) in ClientKey mode reads and refreshes',
   ]) {
     it(name, () => {
       const result = results.find((r) => r.case === name);

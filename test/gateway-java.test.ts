@@ -46,6 +46,7 @@ describe.skipIf(!available)('KMS Instance SDK for Java (alibabacloud-dkms-gcs-sd
     'Rejected.Throttling (429) is retried by the SDK',
     'Sign / Verify / GetPublicKey (ECDSA, checked by JCA)',
     'GenerateDataKeyPair: the private key decrypts and matches the public key',
+    'Secrets Manager client (alibabacloud-secretsmanager-client) in ClientKey mode reads and refreshes',
   ]) {
     it(name, () => {
       const result = results.find((r) => r.case === name);

@@ -315,6 +315,9 @@ func main() {
 		return "", nil
 	})
 
+	// Last: it gives the secret a new version.
+	run("Secrets Manager client (aliyun-secretsmanager-client-go) in ClientKey mode reads and refreshes", secretsManagerClientKeyMode)
+
 	out, _ := json.Marshal(results)
 	fmt.Println(string(out))
 }

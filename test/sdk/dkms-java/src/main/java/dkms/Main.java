@@ -38,7 +38,9 @@ public final class Main {
       r.put("detail", detail == null ? "" : detail);
     } catch (Throwable e) {
       r.put("ok", false);
-      r.put("detail", e.toString());
+      StringBuilder detail = new StringBuilder(e.toString());
+      for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) detail.append(" <- ").append(cause);
+      r.put("detail", detail.toString());
     }
     results.add(r);
   }
@@ -218,6 +220,52 @@ public final class Main {
       return "";
     });
 
+    run("Secrets Manager client (alibabacloud-secretsmanager-client) in ClientKey mode reads and refreshes", () -> {
+      com.aliyuncs.kms.secretsmanager.client.model.DKmsConfig dkms = new com.aliyuncs.kms.secretsmanager.client.model.DKmsConfig();
+      dkms.setRegionId("cn-hangzhou");
+      dkms.setProtocol("https");
+      dkms.setClientKeyFile(keyFile("app"));
+      dkms.setPassword(s("password"));
+      dkms.setEndpoint(s("gateway"));
+      dkms.setCaFilePath(s("caFile"));
+      dkms.setIgnoreSslCerts(false);
+      com.aliyuncs.kms.secretsmanager.client.SecretCacheClient cache =
+          com.aliyuncs.kms.secretsmanager.client.SecretCacheClientBuilder.newCacheClientBuilder(
+              com.aliyuncs.kms.secretsmanager.client.service.BaseSecretManagerClientBuilder.standard()
+                  .addDKmsConfig(dkms).build()).build();
+      try {
+        com.aliyuncs.kms.secretsmanager.client.model.SecretInfo info;
+        try {
+          info = cache.getSecretInfo(s("secretName"));
+        } catch (Exception e) {
+          throw new AssertionError("getSecretInfo through the gateway: " + e, e);
+        }
+        expect(s("secretValue").equals(info.getSecretValue()), info.getSecretValue());
+        // A new version through the OpenAPI (aliyun-java-sdk-core); refreshNow reads it through the gateway.
+        com.aliyuncs.DefaultAcsClient openapi = new com.aliyuncs.DefaultAcsClient(com.aliyuncs.profile.DefaultProfile
+            .getProfile("cn-hangzhou", "LTAIEmulatorAccessKeyId", "EmulatorAccessKeySecret"));
+        com.aliyuncs.CommonRequest put = new com.aliyuncs.CommonRequest();
+        put.setSysMethod(com.aliyuncs.http.MethodType.POST);
+        put.setSysDomain(s("controlUrl").replace("http://", ""));
+        put.setSysProtocol(com.aliyuncs.http.ProtocolType.HTTP);
+        put.setSysVersion("2016-01-20");
+        put.setSysAction("PutSecretValue");
+        put.putQueryParameter("SecretName", s("secretName"));
+        put.putQueryParameter("SecretData", "s3cret-v2");
+        put.putQueryParameter("VersionId", "v2");
+        openapi.getCommonResponse(put);
+        expect(s("secretValue").equals(cache.getStringValue(s("secretName"))), "cached until refreshed");
+        expect(cache.refreshNow(s("secretName")), "refreshNow");
+        expect("s3cret-v2".equals(cache.getStringValue(s("secretName"))), "after refresh: " + cache.getStringValue(s("secretName")));
+        return info.getVersionId();
+      } finally {
+        cache.close();
+      }
+    });
+
     System.out.println(new Gson().toJson(results));
+    System.out.flush();
+    // The Secrets Manager client leaves refresh threads running.
+    System.exit(0);
   }
 }
