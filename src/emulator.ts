@@ -20,7 +20,7 @@ import './fixtures/seed-access.js';
 import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
 import { Credentials } from './protocol/credentials.js';
-import { type CallRecord, createApp } from './server.js';
+import { type CallRecord, createApp, createListener } from './server.js';
 import { StateFileError, Store } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -317,7 +317,7 @@ export class Emulator {
 
   /** Starts the HTTP (and, when configured, HTTPS) listeners. Port 0 picks a free port. */
   async listen(): Promise<this> {
-    const http = createHttpServer({ maxHeaderSize: 256 * 1024 }, this.app);
+    const http = createHttpServer({ maxHeaderSize: 256 * 1024 }, createListener(this, this.app));
     const port = await listenOn(http, this.options.port, this.options.host);
     this.servers.push(http);
     this.boundAddresses.push(boundAddress(http));
@@ -325,7 +325,10 @@ export class Emulator {
     if (this.options.httpsPort !== undefined) {
       const tls = await this.tlsMaterial();
       this.tlsCertificate = tls.trust;
-      const https = createHttpsServer({ cert: tls.cert, key: tls.key, maxHeaderSize: 256 * 1024 }, this.app);
+      const https = createHttpsServer(
+        { cert: tls.cert, key: tls.key, maxHeaderSize: 256 * 1024 },
+        createListener(this, this.app),
+      );
       const httpsPort = await listenOn(https, this.options.httpsPort, this.options.host);
       this.servers.push(https);
       this.boundAddresses.push(boundAddress(https));

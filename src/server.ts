@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import getRawBody from 'raw-body';
 import { API_VERSION, findOperation, invoke } from './api/index.js';
@@ -76,7 +78,9 @@ export function createApp(emulator: Emulator): express.Express {
   app.use('/_emulator', controlRoutes(emulator));
 
   app.all('/', rawBody, (req, res) => {
-    void handleRpc(emulator, req, res, bodyLimit);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const { method, originalUrl: url, headers, socket } = req;
+    void handleRpc(emulator, { method, url, headers, body, socket }, res, bodyLimit);
   });
 
   app.use((req, res) => {
@@ -107,7 +111,58 @@ export function createApp(emulator: Emulator): express.Express {
   return app;
 }
 
-async function handleRpc(emulator: Emulator, req: Request, res: Response, bodyLimit: number): Promise<void> {
+/**
+ * The listener the HTTP(S) servers use. The signed API (path `/`) takes a lean route on node:http:
+ * the body read as by Express's route, then the very same `handleRpc` (protocol, registry,
+ * observers), answered with one write. Everything else (/_emulator/, unknown paths) is Express's.
+ */
+export function createListener(emulator: Emulator, app: express.Express): RequestListener {
+  const bodyLimit = parseByteSize(emulator.options.bodyLimit);
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    if ((queryAt === -1 ? url : url.slice(0, queryAt)) !== '/') {
+      app(req, res);
+      return;
+    }
+    getRawBody(req, { limit: bodyLimit }).then(
+      (body) =>
+        handleRpc(
+          emulator,
+          { method: req.method ?? 'GET', url, headers: req.headers, body, socket: req.socket },
+          res,
+          bodyLimit,
+        ),
+      (error: unknown) =>
+        send(
+          res,
+          renderError(
+            guessFormat(url),
+            emulator.world.ids.requestId(),
+            asKmsError(error, emulator, url),
+            emulator.options.defaultRegion,
+          ),
+        ),
+    );
+  };
+}
+
+/** What handleRpc reads of an HTTP request, from Express's route or the lean one alike. */
+interface RpcHttpRequest {
+  method: string;
+  /** Path and query exactly as received. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  socket: Socket;
+}
+
+async function handleRpc(
+  emulator: Emulator,
+  req: RpcHttpRequest,
+  res: ServerResponse,
+  bodyLimit: number,
+): Promise<void> {
   const started = performance.now();
   const world = emulator.world;
   const requestId = world.ids.requestId();
@@ -118,13 +173,9 @@ async function handleRpc(emulator: Emulator, req: Request, res: Response, bodyLi
   try {
     call = readCall({
       method: req.method,
-      url: req.originalUrl,
+      url: req.url,
       headers: req.headers,
-      body: decodeBody(
-        req.headers['content-encoding'],
-        Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-        bodyLimit,
-      ),
+      body: decodeBody(req.headers['content-encoding'], req.body, bodyLimit),
     });
     format = call.format;
     const regionId = regionOf(call, emulator.options.defaultRegion);
@@ -296,10 +347,8 @@ function errorText(error: unknown): string {
   return typeof message === 'string' && message.length < 200 ? message : 'The request is not valid.';
 }
 
-function send(res: Response, rendered: Rendered): void {
-  res.status(rendered.status);
-  for (const [name, value] of Object.entries(rendered.headers)) res.setHeader(name, value);
-  // Exactly this header: some official clients compare it verbatim.
-  res.setHeader('Content-Type', rendered.contentType);
+function send(res: ServerResponse, rendered: Rendered): void {
+  // One write: status, headers and body. Exactly this Content-Type: some official clients compare it verbatim.
+  res.writeHead(rendered.status, { ...rendered.headers, 'Content-Type': rendered.contentType });
   res.end(rendered.body);
 }
