@@ -210,7 +210,7 @@ async function handleRpc(
       principal,
       scope: { accountId: principal.accountId, regionId },
       world,
-      userAgent: req.get('user-agent'),
+      userAgent: req.headers['user-agent'],
     });
     record.result = result;
     rendered = renderSuccess(format, spec.name, requestId, result);
