@@ -200,7 +200,8 @@ function params(op) {
     else out[p.name] = value();
   }
   if (chance(0.1)) out[value().slice(0, 40) || 'Extra'] = value();
-  return out;
+  // A cut may split a surrogate pair; a client can only send (and sign) well-formed text.
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k.toWellFormed(), v.toWellFormed()]));
 }
 
 // --- request builders ----------------------------------------------------------------------------------
@@ -560,6 +561,12 @@ const held = {
 };
 // What is left once the resources the fuzz created (and the journal, nonces) are forgotten: a leak
 // outside those would show here.
+emulator.audit.clear();
+rss();
+held.heapMiB.withoutAudit = heap();
+emulator.authenticator.forgetNonces();
+rss();
+held.heapMiB.withoutAuditAndNonces = heap();
 await emulator.reset();
 rss();
 held.heapMiB.afterReset = heap();

@@ -116,6 +116,25 @@ describe('control plane input', () => {
     expect((await api().get('/_emulator/faults')).body.faults).toEqual([]);
   });
 
+  it('answers 400 for null entries in backing-resource lists (fuzz reproducers)', async () => {
+    for (const [path, body] of [
+      ['rds-instances', { DBInstanceId: 'rm-x', Accounts: [null] }],
+      ['ram-users', { UserName: 'u', AccessKeys: [null] }],
+      ['ecs-instances', { InstanceId: 'i-x', Users: [null] }],
+    ] as const) {
+      const res = await api().post(`/_emulator/${path}`).send(body);
+      expect(res.status, path).toBe(400);
+    }
+  });
+
+  it('holds at most 1,000 fault rules (each call is matched against every rule)', async () => {
+    const rules = Array.from({ length: 1000 }, () => ({ action: 'NoSuchAction', latencyMs: 1 }));
+    expect((await api().post('/_emulator/faults').send({ rules })).status).toBe(200);
+    const over = await api().post('/_emulator/faults').send({ action: 'NoSuchAction', latencyMs: 1 });
+    expect(over.status).toBe(400);
+    await api().delete('/_emulator/faults');
+  });
+
   it('pages GET /_emulator/audit', async () => {
     for (let i = 0; i < 3; i++) await api().get(`/?${v1Query('DescribeRegions')}`);
     const res = await api().get('/_emulator/audit?limit=2');

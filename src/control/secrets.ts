@@ -31,7 +31,13 @@ export function secretRoutes(emulator: Emulator): Router {
       throw new KmsError('InvalidParameter', `"${name}" is required.`);
     return value;
   };
-  const list = (value: unknown) => (Array.isArray(value) ? (value as Record<string, unknown>[]) : []);
+  const list = (value: unknown): Record<string, unknown>[] => {
+    if (!Array.isArray(value)) return [];
+    if (value.some((item) => typeof item !== 'object' || item === null || Array.isArray(item))) {
+      throw new KmsError('InvalidParameter', 'Each list entry must be a JSON object.');
+    }
+    return value as Record<string, unknown>[];
+  };
   const commit = async <T>(value: T): Promise<T> => {
     await emulator.world.store.commit();
     return value;
