@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import forge from 'node-forge';
 import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { issueCertificate } from '../src/domain/x509.js';
 import { type Emulator, startEmulator } from '../src/index.js';
 import { control, kmsClient } from './helpers/client.js';
 
@@ -120,6 +121,32 @@ function call(
 function error(result: Call) {
   return message('Error').toObject(message('Error').decode(result.body)) as Record<string, unknown>;
 }
+
+describe('certificates the emulator issues', () => {
+  it('are valid DER whatever the random serial (a leading zero byte is not minimal DER)', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    for (const type of ['ec', 'rsa'] as const) {
+      const pair =
+        type === 'ec'
+          ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          : generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const name = { commonName: 'serial test' };
+      const pem = issueCertificate(
+        {
+          subject: name,
+          publicKey: pair.publicKey,
+          serial: Buffer.alloc(16, 0),
+          notBefore: 0,
+          notAfter: 1e12,
+          ca: false,
+        },
+        { name, ...pair },
+      );
+      const cert = new X509Certificate(pem);
+      expect(cert.verify(pair.publicKey)).toBe(true);
+    }
+  });
+});
 
 describe('the KMS Instance API gateway', () => {
   it('answers a signed call in protobuf and refuses a stale date, a bad signature, missing headers', async () => {

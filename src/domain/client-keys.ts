@@ -4,6 +4,7 @@ import { KmsError } from '../protocol/errors.js';
 import type { Table } from '../store/store.js';
 import { isoSeconds } from './time.js';
 import type { Scope, World } from './world.js';
+import { issueCertificate } from './x509.js';
 
 /**
  * Client keys (`KAAP.<uuid>`): the credential of an application access point. CreateClientKey
@@ -62,32 +63,6 @@ function pkcs12(privateKeyPem: string, certificatePem: string, password: string)
   return forge.util.encode64(forge.asn1.toDer(asn1).getBytes());
 }
 
-/** A certificate for the client key, valid NotBefore–NotAfter, self-signed with its own key. */
-function certificate(
-  id: string,
-  keys: { privateKeyPem: string; publicKeyPem: string },
-  validity: { notBefore: number; notAfter: number },
-  serial: Buffer,
-): string {
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
-  cert.serialNumber = `0${serial.toString('hex')}`;
-  cert.validity.notBefore = new Date(validity.notBefore);
-  cert.validity.notAfter = new Date(validity.notAfter);
-  const name = [
-    { name: 'commonName', value: id },
-    { name: 'organizationName', value: 'Alibaba Cloud KMS (emulator)' },
-  ];
-  cert.setSubject(name);
-  cert.setIssuer(name);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true },
-  ]);
-  cert.sign(forge.pki.privateKeyFromPem(keys.privateKeyPem), forge.md.sha256.create());
-  return forge.pki.certificateToPem(cert);
-}
-
 export class ClientKeys {
   private readonly table: Table<ClientKey>;
 
@@ -118,12 +93,18 @@ export class ClientKeys {
     // seeds that need fixed material declare the certificate of a key they hold (see seed sections).
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const privateKeyPem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const publicKeyPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const certificatePem = certificate(
-      clientKeyId,
-      { privateKeyPem, publicKeyPem },
-      { notBefore, notAfter },
-      this.world.random.bytes(16),
+    // Self-signed by its own key, valid NotBefore–NotAfter.
+    const name = { commonName: clientKeyId, organization: 'Alibaba Cloud KMS (emulator)' };
+    const certificatePem = issueCertificate(
+      {
+        subject: name,
+        publicKey: pair.publicKey,
+        serial: this.world.random.bytes(16),
+        notBefore,
+        notAfter,
+        ca: false,
+      },
+      { name, ...pair },
     );
     const key = this.register(scope, {
       clientKeyId,

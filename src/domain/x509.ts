@@ -32,11 +32,12 @@ import {
 } from '@peculiar/asn1-x509';
 
 /**
- * Issues X.509 certificates synchronously (ECDSA P-256 with SHA-256), for the KMS instance CAs and
- * the gateway's TLS certificates: the structures come from @peculiar/asn1-x509, the signature from
+ * Issues X.509 certificates synchronously (ECDSA or RSA issuers, SHA-256), for the KMS instance CAs,
+ * the gateway's TLS certificates and the client keys' certificates: the structures come from @peculiar/asn1-x509, the signature from
  * node:crypto. Synchronous, so an API handler inside its store transaction can make an instance CA.
  */
 const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
+const RSA_SHA256 = '1.2.840.113549.1.1.11';
 const COMMON_NAME = '2.5.4.3';
 const ORGANIZATION = '2.5.4.10';
 
@@ -93,7 +94,8 @@ function toPem(der: ArrayBuffer): string {
 /** A certificate for `request`, signed by `issuer` (self-signed when the issuer holds its own key). */
 export function issueCertificate(request: CertificateRequest, issuer: Issuer): string {
   const serial = Buffer.from(request.serial);
-  serial[0] = (serial[0] ?? 0) & 0x7f; // positive INTEGER
+  // A positive INTEGER whose first byte is not zero: DER wants the minimal encoding.
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
   const extensions = [
     extension(id_ce_basicConstraints, new BasicConstraints({ cA: request.ca }), true),
     extension(
@@ -119,7 +121,10 @@ export function issueCertificate(request: CertificateRequest, issuer: Issuer): s
     extensions.push(extension(id_ce_subjectAltName, new SubjectAlternativeName(altNames)));
     extensions.push(extension(id_ce_extKeyUsage, new ExtendedKeyUsage([id_kp_serverAuth])));
   }
-  const algorithm = new AlgorithmIdentifier({ algorithm: ECDSA_SHA256 });
+  const algorithm =
+    issuer.privateKey.asymmetricKeyType === 'rsa'
+      ? new AlgorithmIdentifier({ algorithm: RSA_SHA256, parameters: null })
+      : new AlgorithmIdentifier({ algorithm: ECDSA_SHA256 });
   const tbs = new TBSCertificate({
     version: Version.v3,
     serialNumber: bytes(serial),

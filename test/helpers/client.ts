@@ -13,7 +13,7 @@ export function kmsClient(emulator: Emulator, options: { accessKeyId?: string; s
     apiVersion: '2016-01-20',
   });
   const call = async (action: string, params: Record<string, unknown> = {}): Promise<Body> =>
-    (await client.request(action, params, { method: 'POST' })) as Body;
+    (await client.request(action, params, { method: 'POST', timeout: 15_000 })) as Body;
   const fails = async (action: string, params: Record<string, unknown> = {}): Promise<string> => {
     try {
       await call(action, params);

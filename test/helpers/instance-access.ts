@@ -98,6 +98,7 @@ export async function instanceAccessWorld(emulator: Emulator): Promise<string> {
     JSON.stringify({
       gateway: (emulator.gatewayUrl as string).replace('https://', ''),
       controlUrl: emulator.url,
+      instanceId,
       caFile,
       password: PASSWORD,
       keyId,
