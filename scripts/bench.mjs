@@ -588,7 +588,11 @@ async function writes() {
 }
 
 async function scale() {
-  const total = SMOKE ? 3_000 : 100_000;
+  const total = args.includes('--scale')
+    ? Number(args[args.indexOf('--scale') + 1])
+    : SMOKE
+      ? 3_000
+      : 100_000;
   const sample = 1_000;
   const dir = mkdtempSync(join(tmpdir(), 'kms-bench-scale-'));
   const state = join(dir, 'state.json');
@@ -639,7 +643,8 @@ async function scale() {
   const restarted = await startServer('emulator', ['--state', state]);
   const restartRss = rssMiB(restarted.child.pid);
   await stop(restarted.child);
-  rmSync(dir, { recursive: true, force: true });
+  if (args.includes('--keep')) console.log(`state kept in ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
   console.log(`\nAt scale: ${fmt(total)} secrets, then ${fmt(total)} keys, one state file (fsync), c=16`);
   console.log(
     '| resource | create req/s at first 1,000 | at last 1,000 | ratio | list page of 100, p50 (max) ms | longest write wait ms |',
