@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Signature nonces seen within the timestamp window, so a signed request cannot be replayed.
  *
@@ -30,7 +32,10 @@ export class NonceStore {
   }
 
   /** Records `key` at `now`; false if it was already used and has not expired. */
-  use(key: string, now: number): boolean {
+  use(rawKey: string, now: number): boolean {
+    // A fixed-size digest, not the text itself: a nonce is a slice of the request's URL or body,
+    // and keeping the slice would keep the whole request text alive for the window.
+    const key = createHash('sha256').update(rawKey).digest('base64');
     this.expire(now);
     const expires = this.seen.get(key);
     if (expires !== undefined && expires >= now) return false;
