@@ -52,7 +52,12 @@ defineOperations({
       SignatureAlgorithm: details.signatureAlgorithm,
       SubjectKeyIdentifier: details.subjectKeyIdentifier,
       SubjectPublicKey: details.subjectPublicKey,
-      Tags: {},
+      // The SDK models type Tags as a map; KMS answers the Tag list inside it, as DescribeKey/DescribeSecret do.
+      Tags: {
+        Tag: world.tags
+          .list(scope, 'certificate', record.certificateId)
+          .map((t) => ({ TagKey: t.key, TagValue: t.value })),
+      },
       CreatedAt: isoSeconds(record.createdAt),
       UpdatedAt: isoSeconds(record.updatedAt),
     };

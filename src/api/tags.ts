@@ -9,12 +9,12 @@ function target(params: Params, world: World, scope: Scope): { type: string; id:
   const secretName = params.optString('SecretName');
   if (keyId) return { type: 'key', id: world.tags.resolve(scope, 'key', keyId) };
   if (secretName) return { type: 'secret', id: world.tags.resolve(scope, 'secret', secretName) };
-  if (params.optString('CertificateId')) {
-    throw new KmsError('UnsupportedOperation', 'The emulator does not implement certificates yet.');
-  }
+  const certificateId = params.optString('CertificateId');
+  if (certificateId)
+    return { type: 'certificate', id: world.tags.resolve(scope, 'certificate', certificateId) };
   throw new KmsError(
     'MissingParameter',
-    'The input parameter "KeyId" or "SecretName" that is mandatory for processing this request is not supplied.',
+    'The input parameter "KeyId", "SecretName" or "CertificateId" that is mandatory for processing this request is not supplied.',
   );
 }
 
@@ -25,8 +25,14 @@ function jsonList(params: Params, name: string): unknown[] {
   return value;
 }
 
+/** The batch tag operations document ResourceType key and secret only (certificates: TagResource). */
+const BATCH_RESOURCE_TYPES = ['key', 'secret'];
+
 function resourceType(params: Params): string {
-  return params.string('ResourceType').toLowerCase();
+  const type = params.string('ResourceType').toLowerCase();
+  if (!BATCH_RESOURCE_TYPES.includes(type))
+    throw new KmsError('InvalidParameter', `The specified parameter "ResourceType" is not valid: ${type}.`);
+  return type;
 }
 
 defineOperations({

@@ -118,6 +118,7 @@ export class CertificateService {
     private readonly masterKey: Buffer,
   ) {
     this.table = world.store.table<CertificateRecord>('certificates');
+    world.tags.registerResourceType('certificate', (scope, id) => this.find(scope, id).certificateId);
   }
 
   arn(record: CertificateRecord): string {
@@ -267,6 +268,7 @@ export class CertificateService {
 
   delete(scope: Scope, certificateId: string): void {
     this.find(scope, certificateId);
+    this.world.tags.forget(scope, 'certificate', certificateId);
     this.table.delete(partitionOf(scope), certificateId);
   }
 

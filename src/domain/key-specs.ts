@@ -268,8 +268,15 @@ export function ecKeyParts(pkcs8: Buffer): { scalar: Buffer; publicPoint: Buffer
   const curve = Object.values(ASYMMETRIC_SPECS).find((s) => s.curveOid === curveOid)?.curve;
   if (!curve || !curveOid) throw new Error(`unknown curve ${curveOid}`);
   const ecdh = createECDH(curve);
-  ecdh.setPrivateKey(
-    scalar.length === 32 ? scalar : Buffer.from(scalar.toString('hex').padStart(64, '0'), 'hex'),
+  // Always 32 bytes: OpenSSL (getPrivateKey) drops leading zero bytes, which one scalar in 256 has,
+  // and @noble/curves refuses a 31-byte private key.
+  const fixed = Buffer.from(
+    scalar
+      .toString('hex')
+      .replace(/^(00)+/, '')
+      .padStart(64, '0'),
+    'hex',
   );
-  return { scalar: ecdh.getPrivateKey(), publicPoint: ecdh.getPublicKey(), curveOid };
+  ecdh.setPrivateKey(fixed);
+  return { scalar: fixed, publicPoint: ecdh.getPublicKey(), curveOid };
 }
