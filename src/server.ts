@@ -20,6 +20,8 @@ export interface CallRecord {
   action: string;
   params: Record<string, string>;
   accessKeyId: string | undefined;
+  /** A KMS Instance API call: the application access point of the client key `accessKeyId` names. */
+  applicationAccessPoint?: string;
   accountId: string | undefined;
   regionId: string;
   status: number;

@@ -264,7 +264,7 @@ describe('the KMS Instance API gateway', () => {
     expect(own.status).toBe(200);
   });
 
-  it('network rules see the configured source address; calls reach the audit journal under the client key', async () => {
+  it('network rules see the configured source address; calls reach the audit journal under the access point and client key', async () => {
     const setup = await setUp({ gatewaySourceIp: '10.0.0.7' });
     const kms = kmsClient(emulator);
     await kms.call('CreateNetworkRule', { Name: 'vpc', Type: 'Private', SourcePrivateIp: '["10.0.0.0/24"]' });
@@ -275,12 +275,59 @@ describe('the KMS Instance API gateway', () => {
     await kms.call('UpdateNetworkRule', { Name: 'vpc', SourcePrivateIp: '["10.0.1.0/24"]' });
     const refused = await call(setup, 'Encrypt', { KeyId: setup.keyId, Plaintext: Buffer.from('x') });
     expect([refused.status, error(refused).ErrorCode]).toEqual([403, 'Forbidden.NoPermission']);
+    const stale = await call(
+      setup,
+      'GenerateRandom',
+      { Length: 16 },
+      { tamper: (h) => void (h.authorization = `Bearer ${Buffer.from('forged').toString('base64')}`) },
+    );
+    expect(error(stale).ErrorCode).toBe('SignatureDoesNotMatch');
+    // A second access point's calls are its own principal.
+    await kms.call('CreateApplicationAccessPoint', { Name: 'other-app', Policies: '["p"]' });
+    const other = await kms.call('CreateClientKey', { AapName: 'other-app', Password: 'Passw0rd-demo' });
+    const p12 = forge.pkcs12.pkcs12FromAsn1(
+      forge.asn1.fromDer(forge.util.decode64(other.PrivateKeyData)),
+      'Passw0rd-demo',
+    );
+    const oid = forge.pki.oids.pkcs8ShroudedKeyBag as string;
+    const otherSetup = {
+      ...setup,
+      clientKeyId: other.ClientKeyId as string,
+      privateKeyPem: forge.pki.privateKeyToPem(
+        p12.getBags({ bagType: oid })[oid]?.[0]?.key as forge.pki.PrivateKey,
+      ),
+    };
+    expect((await call(otherSetup, 'GenerateRandom', { Length: 8 })).status).toBe(200);
+    type Event = {
+      action: string;
+      code: string;
+      resourceArn?: string;
+      accessKeyId?: string;
+      applicationAccessPoint?: string;
+      authFailed?: boolean;
+    };
     const audit = await control(emulator, 'GET', `audit?principal=${setup.clientKeyId}`);
-    const events = audit.events as { action: string; code: string; resourceArn?: string }[];
-    expect(events.map((e) => [e.action, e.code])).toEqual([
-      ['Encrypt', 'Success'],
-      ['Encrypt', 'Forbidden.NoPermission'],
+    const events = audit.events as Event[];
+    expect(
+      events.map((e) => [e.action, e.code, e.accessKeyId, e.applicationAccessPoint, e.authFailed]),
+    ).toEqual([
+      ['Encrypt', 'Success', setup.clientKeyId, 'app', undefined],
+      ['Encrypt', 'Forbidden.NoPermission', setup.clientKeyId, 'app', undefined],
+      ['GenerateRandom', 'SignatureDoesNotMatch', setup.clientKeyId, 'app', true],
     ]);
     expect(events[0]?.resourceArn).toContain(`key/${setup.keyId}`);
+    // The access point is a principal of its own: its name finds the same events, not the other's.
+    const byAap = (await control(emulator, 'GET', 'audit?principal=app')).events as Event[];
+    expect(byAap).toEqual(events);
+    const byOther = (await control(emulator, 'GET', 'audit?principal=other-app')).events as Event[];
+    expect(byOther.map((e) => [e.action, e.accessKeyId, e.applicationAccessPoint])).toEqual([
+      ['GenerateRandom', other.ClientKeyId, 'other-app'],
+    ]);
+    // OpenAPI calls name no access point.
+    const openApi = (await control(emulator, 'GET', 'audit?action=CreateClientKey')).events as Event[];
+    expect(openApi.map((e) => [e.code, e.applicationAccessPoint])).toEqual([
+      ['Success', undefined],
+      ['Success', undefined],
+    ]);
   });
 });

@@ -193,6 +193,10 @@ async function handle(
       } catch (error) {
         const claimed = header(req, 'x-kms-acccesskeyid');
         record = gatewayRecord(requestId, header(req, 'x-kms-apiname') ?? '', claimed, undefined, emulator);
+        // A client key that exists (a stale date, say) names its access point, as the OpenAPI names
+        // the account of a claimed AccessKeyId.
+        const known = claimed === undefined ? undefined : emulator.world.clientKeys.find(claimed);
+        if (known) record.applicationAccessPoint = known.aapName;
         record.authFailed = true;
         throw error;
       }
@@ -206,6 +210,7 @@ async function handle(
       emulator,
       clientKey.regionId,
     );
+    record.applicationAccessPoint = clientKey.aapName;
     try {
       verify(emulator, req, body, clientKey);
     } catch (error) {
@@ -281,6 +286,7 @@ async function handle(
       gateway: true,
       action: record?.action,
       clientKeyId: record?.accessKeyId,
+      aap: record?.applicationAccessPoint,
       status,
       ms: record?.durationMs,
     },
