@@ -95,7 +95,7 @@ export function signDigest(
       return Buffer.from(curve.sign(digest, scalar, { prehash: false, format: 'der', lowS: false }));
     }
     default:
-      return sm2SignDigest(ecKeyParts(pkcs8).scalar, digest);
+      return sm2SignDigest(ecKeyParts(pkcs8).scalar, digest, random);
   }
 }
 
@@ -110,7 +110,7 @@ export function signMessage(
   checkSigningAlgorithm(spec, algorithm);
   if (algorithm === 'SM2DSA') {
     const { scalar, publicPoint } = ecKeyParts(pkcs8);
-    return sm2SignMessage(scalar, publicPoint, message);
+    return sm2SignMessage(scalar, publicPoint, message, random);
   }
   return signDigest(spec, pkcs8, algorithm, createHash('sha256').update(message).digest(), random);
 }
