@@ -95,7 +95,7 @@ export function signDigest(
       return Buffer.from(curve.sign(digest, scalar, { prehash: false, format: 'der', lowS: false }));
     }
     default:
-      return sm2SignDigest(ecKeyParts(pkcs8).scalar, digest);
+      return sm2SignDigest(ecKeyParts(pkcs8).scalar, digest, random);
   }
 }
 
@@ -110,7 +110,7 @@ export function signMessage(
   checkSigningAlgorithm(spec, algorithm);
   if (algorithm === 'SM2DSA') {
     const { scalar, publicPoint } = ecKeyParts(pkcs8);
-    return sm2SignMessage(scalar, publicPoint, message);
+    return sm2SignMessage(scalar, publicPoint, message, random);
   }
   return signDigest(spec, pkcs8, algorithm, createHash('sha256').update(message).digest(), random);
 }
@@ -168,12 +168,17 @@ export function verifyMessage(
 
 const OAEP_HASH: Record<string, string> = { RSAES_OAEP_SHA_256: 'sha256', RSAES_OAEP_SHA_1: 'sha1' };
 
-/** Public-key encryption; `spki` is the recipient's SubjectPublicKeyInfo DER. */
+/**
+ * Public-key encryption; `spki` is the recipient's SubjectPublicKeyInfo DER. The OAEP seed comes from
+ * `random` when given (so a random seed reproduces RSA ciphertexts), else from OpenSSL; SM2PKE's k is
+ * sm-crypto's own.
+ */
 export function encryptWith(
   spec: AsymmetricSpec,
   spki: Buffer,
   algorithm: string,
   plaintext: Buffer,
+  random?: Random,
 ): Buffer {
   checkEncryptionAlgorithm(spec, algorithm);
   if (algorithm === 'SM2PKE') {
@@ -186,7 +191,10 @@ export function encryptWith(
   const max = bytes - 2 * (hash === 'sha256' ? 32 : 20) - 2;
   if (plaintext.length > max)
     throw invalid('Plaintext', `${algorithm} with ${spec} encrypts at most ${max} bytes.`);
-  return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, plaintext);
+  if (!random)
+    return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, plaintext);
+  const seed = random.bytes(hash === 'sha256' ? 32 : 20);
+  return publicEncrypt({ key, padding: constants.RSA_NO_PADDING }, oaepEncode(plaintext, bytes, hash, seed));
 }
 
 /** Private-key decryption; InvalidCiphertext when it does not decrypt. */
@@ -223,14 +231,34 @@ function spkiPoint(spki: Buffer): Buffer {
   return point;
 }
 
-function mgf1(seed: Buffer, length: number): Buffer {
+function mgf1(seed: Buffer, length: number, hash = 'sha256'): Buffer {
   const blocks: Buffer[] = [];
-  for (let counter = 0; blocks.length * DIGEST_BYTES < length; counter++) {
+  for (let counter = 0, have = 0; have < length; counter++) {
     const c = Buffer.alloc(4);
     c.writeUInt32BE(counter);
-    blocks.push(createHash('sha256').update(seed).update(c).digest());
+    const block = createHash(hash).update(seed).update(c).digest();
+    blocks.push(block);
+    have += block.length;
   }
   return Buffer.concat(blocks).subarray(0, length);
+}
+
+/** EME-OAEP-ENCODE (RFC 8017 §7.1.1), empty label, MGF1 with the OAEP hash; `seed` is hLen bytes. */
+function oaepEncode(message: Buffer, k: number, hash: string, seed: Buffer): Buffer {
+  const lHash = createHash(hash).digest();
+  const hLen = lHash.length;
+  const db = Buffer.concat([
+    lHash,
+    Buffer.alloc(k - message.length - 2 * hLen - 2),
+    Buffer.from([1]),
+    message,
+  ]);
+  const dbMask = mgf1(seed, db.length, hash);
+  for (let i = 0; i < db.length; i++) db[i] = (db[i] as number) ^ (dbMask[i] as number);
+  const seedMask = mgf1(db, hLen, hash);
+  const maskedSeed = Buffer.from(seed);
+  for (let i = 0; i < hLen; i++) maskedSeed[i] = (maskedSeed[i] as number) ^ (seedMask[i] as number);
+  return Buffer.concat([Buffer.from([0]), maskedSeed, db]);
 }
 
 /** EMSA-PSS-ENCODE (RFC 8017 §9.1.1) with SHA-256, MGF1-SHA-256. */
@@ -334,7 +362,7 @@ export class AsymmetricKeys {
       'ENCRYPT/DECRYPT',
       'Rejected.UnsupportedOperation',
     );
-    return encryptWith(spec, publicKeyDer(pkcs8), algorithm, plaintext);
+    return encryptWith(spec, publicKeyDer(pkcs8), algorithm, plaintext, this.random);
   }
 
   decrypt(key: KeyRecord, keyVersionId: string, algorithm: string, ciphertext: Buffer): Buffer {

@@ -322,7 +322,13 @@ export class CertificateService {
     const record = this.find(scope, certificateId);
     checkEncryptionAlgorithm(record.keySpec, algorithm);
     this.usable(record, ['ACTIVE'], 'encrypt');
-    return encryptWith(record.keySpec, publicKeyDer(this.privateKey(record)), algorithm, plaintext);
+    return encryptWith(
+      record.keySpec,
+      publicKeyDer(this.privateKey(record)),
+      algorithm,
+      plaintext,
+      this.world.random,
+    );
   }
 
   decrypt(scope: Scope, certificateId: string, algorithm: string, ciphertext: Buffer): Buffer {

@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createECDH, createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Integer, OctetString, Sequence, verifySchema } from 'asn1js';
-import { sm2 } from 'sm-crypto';
+import { type KeyPairPoint, sm2 } from 'sm-crypto';
+import type { Random } from './random.js';
 
 /**
  * SM2 (GB/T 32918, GM/T 0003) through sm-crypto: Node's OpenSSL knows the curve but cannot set the
@@ -11,15 +13,51 @@ export const SM2_USER_ID = '1234567812345678';
 
 const hex = (data: Buffer) => data.toString('hex');
 
+/** sm-crypto's big integers (jsbn): its signature nonce pool holds them. */
+const { BigInteger } = createRequire(import.meta.url)('jsbn') as {
+  BigInteger: new (value: string, radix: number) => KeyPairPoint['k'];
+};
+const SM2_ORDER = BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123');
+const POOL_SIZE = 4;
+
+/**
+ * The signature nonces k (with x1 of k·G) drawn from the world's random source, so that a random
+ * seed reproduces SM2 signatures: sm-crypto takes precomputed points from `pointPool` (and only
+ * draws its own if a pool runs dry, which takes r = 0 or r + k = n more than three times).
+ */
+function noncePool(random: Random): KeyPairPoint[] {
+  const pool: KeyPairPoint[] = [];
+  while (pool.length < POOL_SIZE) {
+    const k = BigInt(`0x${hex(random.bytes(32))}`);
+    if (k === 0n || k >= SM2_ORDER) continue;
+    const kHex = k.toString(16).padStart(64, '0');
+    const ecdh = createECDH('SM2');
+    ecdh.setPrivateKey(Buffer.from(kHex, 'hex'));
+    const point = ecdh.getPublicKey();
+    pool.push({
+      privateKey: kHex,
+      publicKey: hex(point),
+      k: new BigInteger(kHex, 16),
+      x1: new BigInteger(hex(point.subarray(1, 33)), 16),
+    });
+  }
+  // doSignature pops from the end: the first drawn nonce is used first.
+  return pool.reverse();
+}
+
 /** Signs a 32-byte e = SM3(Z_A || M) that the caller computed (AsymmetricSign's Digest). */
-export function sm2SignDigest(scalar: Buffer, digest: Buffer): Buffer {
-  return Buffer.from(sm2.doSignature([...digest], hex(scalar), { der: true, hash: false }), 'hex');
+export function sm2SignDigest(scalar: Buffer, digest: Buffer, random: Random): Buffer {
+  return Buffer.from(
+    sm2.doSignature([...digest], hex(scalar), { der: true, hash: false, pointPool: noncePool(random) }),
+    'hex',
+  );
 }
 
 /** Signs a message: e = SM3(Z_A || M) with the documented user ID. */
-export function sm2SignMessage(scalar: Buffer, publicPoint: Buffer, message: Buffer): Buffer {
+export function sm2SignMessage(scalar: Buffer, publicPoint: Buffer, message: Buffer, random: Random): Buffer {
   return Buffer.from(
     sm2.doSignature([...message], hex(scalar), {
+      pointPool: noncePool(random),
       der: true,
       hash: true,
       publicKey: hex(publicPoint),
