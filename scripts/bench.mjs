@@ -301,6 +301,8 @@ const SERVERS = {
     available: true,
     start: (port, extra = []) =>
       spawnPinned(process.execPath, [
+        // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the emulator process alone
+        ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []),
         'dist/cli.js',
         'start',
         '--port',
