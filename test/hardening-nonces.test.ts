@@ -31,6 +31,16 @@ describe('NonceStore (bounded, O(1) replay memory)', () => {
     expect(store.use('k0', 6)).toBe(true);
   });
 
+  it('keeps a fixed-size digest, not the nonce text (a slice would keep the whole request alive)', () => {
+    const store = new NonceStore({ retainMs: 1000 });
+    const request = `${'x'.repeat(100_000)}&SignatureNonce=abc`;
+    store.use(`ak\n${request.slice(100_000)}`, 0);
+    const held = (store as unknown as { keys: string[] }).keys;
+    expect(held).toHaveLength(1);
+    expect((held[0] as string).length).toBeLessThanOrEqual(64);
+    expect(store.use(`ak\n${request.slice(100_000)}`, 1)).toBe(false);
+  });
+
   it('stays correct when a key is reused after expiry and the old queue entry is dropped', () => {
     const store = new NonceStore({ retainMs: 10 });
     store.use('a', 0);
