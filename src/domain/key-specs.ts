@@ -271,5 +271,7 @@ export function ecKeyParts(pkcs8: Buffer): { scalar: Buffer; publicPoint: Buffer
   ecdh.setPrivateKey(
     scalar.length === 32 ? scalar : Buffer.from(scalar.toString('hex').padStart(64, '0'), 'hex'),
   );
-  return { scalar: ecdh.getPrivateKey(), publicPoint: ecdh.getPublicKey(), curveOid };
+  // getPrivateKey drops leading zero bytes (one scalar in 256); the signers take exactly 32 bytes.
+  const fixed = Buffer.from(ecdh.getPrivateKey().toString('hex').padStart(64, '0'), 'hex');
+  return { scalar: fixed, publicPoint: ecdh.getPublicKey(), curveOid };
 }
