@@ -1,12 +1,7 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import type { Table } from '../store/store.js';
 import { unwrapMaterial, wrapMaterial } from './crypto.js';
+import { generateMaterial } from './key-specs.js';
 import type { Random } from './random.js';
 import { type Issuer, issueCertificate } from './x509.js';
 
@@ -52,8 +47,14 @@ export class InstanceCertificates {
     this.table = store.table<StoredAuthority>('instance-ca');
   }
 
+  /** A P-256 key drawn from the injected random source: a random seed reproduces every CA key. */
   private newKey(): { privateKey: KeyObject; publicKey: KeyObject } {
-    return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const privateKey = createPrivateKey({
+      key: generateMaterial('EC_P256', this.random),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    return { privateKey, publicKey: createPublicKey(privateKey) };
   }
 
   private save(id: string, certificatePem: string, privateKey: KeyObject): void {
