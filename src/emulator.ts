@@ -139,7 +139,7 @@ export class Emulator {
   }[] = [];
   readonly clock: VirtualClock;
   readonly store: Store;
-  readonly app: express.Express;
+  private lazyApp: express.Express | undefined;
   /** Who may use /_emulator/* (see src/control/guard.ts). */
   readonly controlPolicy: ControlPolicy;
   world: World;
@@ -193,7 +193,12 @@ export class Emulator {
       token: controlToken,
       allowedHosts: [this.options.host, ...(options.allowedHosts ?? [])].map((h) => h.toLowerCase()),
     };
-    this.app = createApp(this);
+  }
+
+  /** The Express app (control plane, unknown paths; what supertest drives), built on first use. */
+  get app(): express.Express {
+    this.lazyApp ??= createApp(this);
+    return this.lazyApp;
   }
 
   /** Creates the emulator and loads its state file (a bad file rejects, naming the file). */
@@ -317,7 +322,10 @@ export class Emulator {
 
   /** Starts the HTTP (and, when configured, HTTPS) listeners. Port 0 picks a free port. */
   async listen(): Promise<this> {
-    const http = createHttpServer({ maxHeaderSize: 256 * 1024 }, createListener(this, this.app));
+    const http = createHttpServer(
+      { maxHeaderSize: 256 * 1024 },
+      createListener(this, () => this.app),
+    );
     const port = await listenOn(http, this.options.port, this.options.host);
     this.servers.push(http);
     this.boundAddresses.push(boundAddress(http));
@@ -327,7 +335,7 @@ export class Emulator {
       this.tlsCertificate = tls.trust;
       const https = createHttpsServer(
         { cert: tls.cert, key: tls.key, maxHeaderSize: 256 * 1024 },
-        createListener(this, this.app),
+        createListener(this, () => this.app),
       );
       const httpsPort = await listenOn(https, this.options.httpsPort, this.options.host);
       this.servers.push(https);

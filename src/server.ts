@@ -1,12 +1,14 @@
 import type { IncomingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type express from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import getRawBody from 'raw-body';
 import { API_VERSION, findOperation, invoke } from './api/index.js';
 import { checkControlAccess, YAML_TYPES } from './control/guard.js';
 import { controlRoutes } from './control/routes.js';
 import type { Emulator } from './emulator.js';
 import { DroppedConnection } from './fixtures/faults.js';
+import { expressModule } from './lazy-express.js';
 import { decodeBody, mediaType, parseByteSize, parseJsonBody } from './protocol/body.js';
 import type { Principal } from './protocol/credentials.js';
 import { type Format, type Rendered, renderError, renderSuccess } from './protocol/envelope.js';
@@ -43,7 +45,7 @@ const CONTROL_BODY_LIMIT = 10 * 1024 * 1024;
  * This file wires protocol to operations; it knows no operation by name.
  */
 export function createApp(emulator: Emulator): express.Express {
-  const app = express();
+  const app = expressModule()();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', false);
@@ -118,13 +120,13 @@ export function createApp(emulator: Emulator): express.Express {
  * the body read as by Express's route, then the very same `handleRpc` (protocol, registry,
  * observers), answered with one write. Everything else (/_emulator/, unknown paths) is Express's.
  */
-export function createListener(emulator: Emulator, app: express.Express): RequestListener {
+export function createListener(emulator: Emulator, app: () => express.Express): RequestListener {
   const bodyLimit = parseByteSize(emulator.options.bodyLimit);
   return (req, res) => {
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     if ((queryAt === -1 ? url : url.slice(0, queryAt)) !== '/') {
-      app(req, res);
+      app()(req, res);
       return;
     }
     getRawBody(req, { limit: bodyLimit }).then(
@@ -252,16 +254,17 @@ async function handleRpc(
     record.durationMs = durationMs;
     emulator.observers.after(record);
   }
-  emulator.logger.info(
-    {
-      action: call?.action,
-      accessKeyId: record?.accessKeyId ?? call?.params.AccessKeyId,
-      status: rendered.status,
-      code: rendered.status >= 400 ? errorCodeOf(rendered) : undefined,
-      ms: durationMs,
-    },
-    'request',
-  );
+  if (emulator.logger.isLevelEnabled('info'))
+    emulator.logger.info(
+      {
+        action: call?.action,
+        accessKeyId: record?.accessKeyId ?? call?.params.AccessKeyId,
+        status: rendered.status,
+        code: rendered.status >= 400 ? errorCodeOf(rendered) : undefined,
+        ms: durationMs,
+      },
+      'request',
+    );
   send(res, rendered);
 }
 

@@ -1,9 +1,10 @@
-import express, { Router } from 'express';
+import type { Router } from 'express';
 import type { Emulator } from '../emulator.js';
 import { AUDIT_PAGE_LIMIT } from '../fixtures/audit.js';
 import type { FaultRuleInput } from '../fixtures/faults.js';
 import { applySeed, exportSeed, parseSeed, type Seed, SeedError } from '../fixtures/seed.js';
 import { toYaml } from '../fixtures/yaml.js';
+import { expressModule } from '../lazy-express.js';
 import { KmsError } from '../protocol/errors.js';
 import { handle } from './routes.js';
 
@@ -17,11 +18,11 @@ function pageNumber(value: string | undefined, fallback: number, name: string): 
 
 /** /_emulator/seed, /_emulator/export, /_emulator/faults and /_emulator/audit. */
 export function fixtureRoutes(emulator: Emulator): Router {
-  const router = Router();
+  const router = expressModule().Router();
 
   router.post(
     '/seed',
-    express.text({
+    expressModule().text({
       type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
       limit: '10mb',
     }),

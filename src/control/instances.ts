@@ -1,6 +1,7 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { DAY } from '../domain/time.js';
 import type { Emulator } from '../emulator.js';
+import { expressModule } from '../lazy-express.js';
 import { DEFAULT_ACCOUNT_ID } from '../protocol/credentials.js';
 import { KmsError } from '../protocol/errors.js';
 import { handle } from './routes.js';
@@ -12,7 +13,7 @@ import { handle } from './routes.js';
  * POST /_emulator/instances/{id}/renew {endDate? | days?} (default: one more year from now)
  */
 export function instanceRoutes(emulator: Emulator): Router {
-  const router = Router();
+  const router = expressModule().Router();
 
   const scopeOf = (body: Record<string, unknown>) => ({
     accountId: typeof body.accountId === 'string' ? body.accountId : DEFAULT_ACCOUNT_ID,

@@ -1,7 +1,8 @@
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { implementedOperations, operations } from '../api/index.js';
 import { isoSeconds, parseDuration } from '../domain/time.js';
 import type { Emulator } from '../emulator.js';
+import { expressModule } from '../lazy-express.js';
 import { KmsError } from '../protocol/errors.js';
 import { fixtureRoutes } from './fixtures.js';
 import { instanceRoutes } from './instances.js';
@@ -13,7 +14,7 @@ import { dashboardDataRoutes, dashboardPage } from './ui/routes.js';
  * it is for the test harness, not for the SDKs.
  */
 export function controlRoutes(emulator: Emulator): Router {
-  const router = Router();
+  const router = expressModule().Router();
   router.use(fixtureRoutes(emulator));
   router.use(instanceRoutes(emulator));
   router.use(secretRoutes(emulator));

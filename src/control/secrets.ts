@@ -1,7 +1,8 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { DatabaseEngine } from '../domain/backing.js';
 import type { Scope } from '../domain/world.js';
 import type { Emulator } from '../emulator.js';
+import { expressModule } from '../lazy-express.js';
 import { DEFAULT_ACCOUNT_ID } from '../protocol/credentials.js';
 import { KmsError } from '../protocol/errors.js';
 import { handle } from './routes.js';
@@ -20,7 +21,7 @@ import { handle } from './routes.js';
  * Each body may carry accountId and regionId (default: the default account and region).
  */
 export function secretRoutes(emulator: Emulator): Router {
-  const router = Router();
+  const router = expressModule().Router();
   const scopeOf = (body: Record<string, unknown>): Scope => ({
     accountId: typeof body.accountId === 'string' ? body.accountId : DEFAULT_ACCOUNT_ID,
     regionId: typeof body.regionId === 'string' ? body.regionId : emulator.options.defaultRegion,

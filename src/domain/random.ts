@@ -8,9 +8,24 @@ export interface Random {
   bytes(size: number): Buffer;
 }
 
+/**
+ * The system CSPRNG, drawn 4 KiB at a time: one call into the kernel serves many request IDs and
+ * IVs. Each answer is a copy, and the drawn bytes are zeroed in the pool.
+ */
 export class SystemRandom implements Random {
+  private pool = Buffer.alloc(0);
+  private at = 0;
+
   bytes(size: number): Buffer {
-    return randomBytes(size);
+    if (size > 512) return randomBytes(size);
+    if (this.at + size > this.pool.length) {
+      this.pool = randomBytes(4096);
+      this.at = 0;
+    }
+    const out = Buffer.from(this.pool.subarray(this.at, this.at + size));
+    this.pool.fill(0, this.at, this.at + size);
+    this.at += size;
+    return out;
   }
 }
 

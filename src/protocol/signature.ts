@@ -1,11 +1,12 @@
 import { createHash, createHmac } from 'node:crypto';
 
+const RESERVED = /[!'()*]/;
+
 /** RFC 3986 percent-encoding as both POP signature versions require. */
 export function percentEncode(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+  const encoded = encodeURIComponent(value);
+  if (!RESERVED.test(encoded)) return encoded;
+  return encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** RPC V1 (HMAC-SHA1): the string to sign for the given method and parameters (Signature excluded). */
