@@ -7,13 +7,14 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
-  renameSync,
   unlinkSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs';
 import { type FileHandle, open as openFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { FILE_MODE, StateFileError, snapshotDb, snapshotDbSync, type View } from './snapshot.js';
+
+export { SCHEMA_VERSION, type StateFile, StateFileError } from './snapshot.js';
 
 /**
  * Persistence for everything the emulator knows. Records live in tables, each split into partitions
@@ -25,15 +26,8 @@ import { dirname } from 'node:path';
  * a point-in-time view is written in chunks to a temp file (fsynced, renamed, directory fsynced),
  * and only then is the old journal removed.
  */
-export const SCHEMA_VERSION = 1;
 
 type Json = unknown;
-type TableData = Record<string, Record<string, Json>>;
-
-export interface StateFile {
-  schemaVersion: number;
-  tables: Record<string, TableData>;
-}
 
 interface JournalEntry {
   t: string;
@@ -41,8 +35,6 @@ interface JournalEntry {
   id: string;
   v?: Json;
 }
-
-export class StateFileError extends Error {}
 
 /**
  * An ordered view of one table's partitions, kept in order as records are written (no sort per
@@ -89,13 +81,10 @@ export interface StoreStats {
 }
 
 type Partition = Map<string, Json>;
-type View = Array<[string, Array<[string, Array<[string, Json]>]>]>;
 type TableMap = Map<string, Partition>;
 type Deferred = { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
 
-const FILE_MODE = 0o600;
 /** Records serialized per slice of a background compaction before it yields to the event loop. */
-const SLICE = 2000;
 
 export class Store {
   private data = new Map<string, TableMap>();
@@ -143,27 +132,10 @@ export class Store {
     const file = this.options.file;
     if (!file || !this.journalPath || !this.nextJournalPath) return;
     mkdirSync(dirname(file), { recursive: true });
+    const snapshot = this.snapshotSync(file);
+    snapshot.read();
     if (existsSync(file)) {
-      let loaded: Partial<StateFile> | null;
-      try {
-        loaded = JSON.parse(readFileSync(file, 'utf8')) as Partial<StateFile> | null;
-      } catch (error) {
-        throw new StateFileError(`State file ${file} is not valid JSON (${(error as Error).message}).`);
-      }
-      if (
-        !loaded ||
-        typeof loaded !== 'object' ||
-        typeof loaded.schemaVersion !== 'number' ||
-        !loaded.tables
-      ) {
-        throw new StateFileError(`State file ${file} is not an alibaba-kms-emulator state file.`);
-      }
-      if (loaded.schemaVersion > SCHEMA_VERSION) {
-        throw new StateFileError(
-          `State file ${file} has schemaVersion ${loaded.schemaVersion}, newer than this emulator's ${SCHEMA_VERSION}; upgrade the emulator or use another file.`,
-        );
-      }
-      this.data = fromStateFile(loaded as StateFile);
+      this.data = fromView(snapshot.data);
       chmodSync(file, FILE_MODE);
     } else {
       // The state file exists from the first start, even before the first compaction.
@@ -446,24 +418,14 @@ export class Store {
     const file = this.options.file;
     if (!file || !this.journalPath || !this.nextJournalPath) return;
     try {
-      let step = performance.now();
-      const temp = `${file}.tmp`;
-      const out = await openFile(temp, 'w', FILE_MODE);
-      try {
-        for (const chunk of serialize(view)) {
-          const text = chunk();
-          const elapsed = performance.now() - step;
-          if (elapsed > this.stats.longestCompactionStepMs) this.stats.longestCompactionStepMs = elapsed;
-          await out.write(text);
-          await new Promise((resolve) => setImmediate(resolve));
-          step = performance.now();
-        }
-        if (this.fsync) await out.sync();
-      } finally {
-        await out.close();
-      }
-      await rename(temp, file);
-      if (this.fsync) await syncDirectory(dirname(file));
+      const snapshot = snapshotDb(file, {
+        fsync: this.fsync,
+        onStep: (ms) => {
+          if (ms > this.stats.longestCompactionStepMs) this.stats.longestCompactionStepMs = ms;
+        },
+      });
+      snapshot.data = view;
+      await snapshot.write();
       // Only now that the snapshot is durable may the journal it covers go.
       await unlink(this.journalPath).catch(() => undefined);
       await rename(this.nextJournalPath, this.journalPath);
@@ -501,23 +463,13 @@ export class Store {
   private writeSnapshotSync(): void {
     const file = this.options.file;
     if (!file) return;
-    const temp = `${file}.tmp`;
-    const fd = openSync(temp, 'w', FILE_MODE);
-    try {
-      for (const chunk of serialize(this.view())) writeSync(fd, chunk());
-      if (this.fsync) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, file);
-    if (this.fsync) {
-      const dir = openSync(dirname(file), 'r');
-      try {
-        fsyncSync(dir);
-      } finally {
-        closeSync(dir);
-      }
-    }
+    const snapshot = this.snapshotSync(file);
+    snapshot.data = this.view();
+    snapshot.write();
+  }
+
+  private snapshotSync(file: string) {
+    return snapshotDbSync(file, { fsync: this.fsync });
   }
 
   /** Waits for every write made so far, and for a compaction under way. */
@@ -574,46 +526,12 @@ async function syncDirectory(path: string): Promise<void> {
   }
 }
 
-/**
- * The snapshot as compact JSON, in slices of about SLICE records: each slice is a function that
- * returns its text, so a background compaction can yield to requests between two of them.
- */
-function serialize(view: View): Array<() => string> {
-  const slices: Array<() => string> = [];
-  let head = `{"schemaVersion":${SCHEMA_VERSION},"tables":{`;
-  view.forEach(([table, partitions], t) => {
-    head += `${t > 0 ? ',' : ''}${JSON.stringify(table)}:{`;
-    partitions.forEach(([partition, records], p) => {
-      head += `${p > 0 ? ',' : ''}${JSON.stringify(partition)}:{`;
-      for (let start = 0; start < records.length; start += SLICE) {
-        const prefix = head;
-        head = '';
-        const from = start;
-        slices.push(() => {
-          let text = prefix;
-          const end = Math.min(records.length, from + SLICE);
-          for (let i = from; i < end; i++) {
-            const [id, v] = records[i] as [string, Json];
-            text += `${i > 0 ? ',' : ''}${JSON.stringify(id)}:${JSON.stringify(v)}`;
-          }
-          return text;
-        });
-      }
-      head += '}';
-    });
-    head += '}';
-  });
-  head += '}}';
-  slices.push(() => head);
-  return slices;
-}
-
-function fromStateFile(state: StateFile): Map<string, TableMap> {
+function fromView(view: View): Map<string, TableMap> {
   const data = new Map<string, TableMap>();
-  for (const [table, partitions] of Object.entries(state.tables)) {
+  for (const [table, partitions] of view) {
     const tableMap: TableMap = new Map();
-    for (const [partition, records] of Object.entries(partitions ?? {})) {
-      const part: Partition = new Map(Object.entries(records ?? {}));
+    for (const [partition, records] of partitions) {
+      const part: Partition = new Map(records);
       if (part.size > 0) tableMap.set(partition, part);
     }
     data.set(table, tableMap);
