@@ -5,7 +5,10 @@ import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, type Emulator } from 
 export type Body = Record<string, any>;
 
 /** The official @alicloud/pop-core client pointed at an emulator; `fails` returns the error code. */
-export function kmsClient(emulator: Emulator, options: { accessKeyId?: string; secret?: string } = {}) {
+export function kmsClient(
+  emulator: Emulator,
+  options: { accessKeyId?: string; secret?: string; timeout?: number } = {},
+) {
   const client = new RPCClient({
     accessKeyId: options.accessKeyId ?? DEFAULT_ACCESS_KEY_ID,
     accessKeySecret: options.secret ?? DEFAULT_ACCESS_KEY_SECRET,
@@ -13,7 +16,7 @@ export function kmsClient(emulator: Emulator, options: { accessKeyId?: string; s
     apiVersion: '2016-01-20',
   });
   const call = async (action: string, params: Record<string, unknown> = {}): Promise<Body> =>
-    (await client.request(action, params, { method: 'POST', timeout: 15_000 })) as Body;
+    (await client.request(action, params, { method: 'POST', timeout: options.timeout ?? 15_000 })) as Body;
   const fails = async (action: string, params: Record<string, unknown> = {}): Promise<string> => {
     try {
       await call(action, params);

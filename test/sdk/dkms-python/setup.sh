@@ -2,19 +2,5 @@
 # Creates ./.venv with the KMS Instance SDK for Python (alibabacloud-dkms-gcs) and the typed OpenAPI
 # client, when requirements.txt changed (idempotent). Exit 3: no usable Python toolchain.
 set -euo pipefail
-cd "$(dirname "$0")"
-VENV=.venv
-STAMP="$VENV/.requirements.sha256"
-PY="${PYTHON:-python3}"
-if ! command -v "$PY" >/dev/null 2>&1; then
-  echo "dkms-python: no $PY" >&2
-  exit 3
-fi
-if [ ! -x "$VENV/bin/python" ]; then
-  "$PY" -m venv "$VENV" || { echo "dkms-python: '$PY -m venv' failed" >&2; exit 3; }
-fi
-WANT="$( (cat requirements.txt; "$VENV/bin/python" --version 2>&1) | sha256sum | cut -d' ' -f1)"
-if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$WANT" ]; then
-  "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q -r requirements.txt
-  echo "$WANT" > "$STAMP"
-fi
+here="$(cd "$(dirname "$0")" && pwd)"
+exec bash "$here/../python-venv.sh" "$here" dkms-python
