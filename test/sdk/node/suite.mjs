@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { asymmetricRows } from './asymmetric-rows.mjs';
 
-import { runTypedRows } from './typed.mjs';
+import { rpcParams, runTypedRows } from './typed.mjs';
 
 const require = createRequire(import.meta.url);
 const RPCClient = require('@alicloud/pop-core');
@@ -89,17 +89,7 @@ function openApi(secret, key, signatureAlgorithm) {
   if (signatureAlgorithm) config.signatureAlgorithm = signatureAlgorithm;
   const c = new OpenApi.default(config);
   return async (action, params = {}) => {
-    const p = new OpenApi.Params({
-      action,
-      version: '2016-01-20',
-      protocol: 'HTTP',
-      pathname: '/',
-      method: 'POST',
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    });
+    const p = rpcParams(action);
     const query = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)]));
     return (await c.callApi(p, new OpenApi.OpenApiRequest({ query }), {})).body;
   };

@@ -19,6 +19,21 @@ const endpoint = process.env.KMS_ENDPOINT ?? '127.0.0.1:8080';
 const accessKeyId = process.env.ALIBABA_CLOUD_ACCESS_KEY_ID ?? 'LTAIEmulatorAccessKeyId';
 const accessKeySecret = process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET ?? 'EmulatorAccessKeySecret';
 
+/** The openapi-client request description of an RPC-style KMS call (shared with suite.mjs). */
+export function rpcParams(action) {
+  return new OpenApi.Params({
+    action,
+    version: '2016-01-20',
+    protocol: 'HTTP',
+    pathname: '/',
+    method: 'POST',
+    authType: 'AK',
+    style: 'RPC',
+    reqBodyType: 'formData',
+    bodyType: 'json',
+  });
+}
+
 export const TYPED_CLIENT = 'node kms20160120 1.2.0';
 export const TYPED_ROWS = ['typed-service', 'typed-instances', 'typed-keys', 'typed-crypto', 'typed-secrets'];
 
@@ -91,17 +106,7 @@ function clients() {
     const spec = sdkModels.operations[action];
     if (!spec) throw new Error(`${action} is not in spec/sdk-models.json`);
     if (!viaModel.includes(action)) viaModel.push(action);
-    const p = new OpenApi.Params({
-      action,
-      version: '2016-01-20',
-      protocol: 'HTTP',
-      pathname: '/',
-      method: 'POST',
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    });
+    const p = rpcParams(action);
     const query = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)]));
     const { body } = await generic.callApi(p, new OpenApi.OpenApiRequest({ query }), {});
     const problems = [];
