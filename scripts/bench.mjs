@@ -460,6 +460,7 @@ async function throughput() {
           const warm = Array.from({ length: Math.min(count, 1000) }, make);
           await load(port, warm, { concurrency: c, total: warm.length });
           const requests = Array.from({ length: count }, make);
+          const cpuBefore = cpuSeconds(child.pid);
           const r = await load(port, requests, {
             concurrency: c,
             total: server.unique ? count : perCell,
@@ -467,6 +468,11 @@ async function throughput() {
           }).catch((error) => {
             throw new Error(`${name} ${op} c=${c}: ${error.message}`);
           });
+          // CPU the server spent per answered request (all its threads): unlike req/s, it hardly
+          // moves when other work shares the machine.
+          const cpuAfter = cpuSeconds(child.pid);
+          if (cpuBefore !== undefined && cpuAfter !== undefined && r.count > 0)
+            r.cpuUs = ((cpuAfter - cpuBefore) * 1e6) / r.count;
           ((results[name] ??= {})[op] ??= {})[c] ??= [];
           results[name][op][c].push(r);
         }
@@ -494,8 +500,18 @@ async function throughput() {
   ];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
+  const cpuRows = [];
   for (const op of ops) {
     for (const c of levels) {
+      const cpu = (name) => {
+        const runs = results[name]?.[op]?.[c];
+        if (!runs) return undefined;
+        const values = runs.map((r) => r.cpuUs).filter((v) => v !== undefined);
+        return values.length ? values.sort((a, b) => a - b)[Math.floor(values.length / 2)] : undefined;
+      };
+      cpuRows.push(
+        `| ${op} | ${c} | ${names.map((n) => (SERVERS[n].available ? (cpu(n) === undefined ? '—' : `${fmt(cpu(n))} (${fmt(1e6 / cpu(n))}/s)`) : 'skipped')).join(' | ')} | ${ratio(cpu('local-kms'), cpu('emulator'))} | ${ratio(cpu('node:http'), cpu('emulator'))} | ${ratio(cpu('moto'), cpu('emulator'))} |`,
+      );
       const cell = (name) => {
         const runs = results[name]?.[op]?.[c];
         if (!SERVERS[name].available) return 'skipped';
@@ -508,6 +524,22 @@ async function throughput() {
         `| ${op} | ${c} | ${names.map(cell).join(' | ')} | ${ratio(rate('emulator'), rate('local-kms'))} | ${ratio(rate('emulator'), rate('node:http'))} | ${ratio(rate('emulator'), rate('moto'))} |`,
       );
     }
+  }
+  console.log(
+    '\nServer CPU per answered request (µs, all threads; in brackets the rate that allows on one core). Ratios: peer CPU / emulator CPU (above 1: the emulator needs less)',
+  );
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const row of cpuRows) console.log(row);
+}
+
+/** User + system CPU seconds of a process, all threads (/proc; undefined elsewhere). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
   }
 }
 

@@ -37,6 +37,8 @@ export interface CallRecord {
   authFailed?: boolean;
 }
 
+const EMPTY_BODY = Buffer.alloc(0);
+
 /** Seeds can be large; everything else on the control plane is small. */
 const CONTROL_BODY_LIMIT = 10 * 1024 * 1024;
 
@@ -127,6 +129,21 @@ export function createListener(emulator: Emulator, app: () => express.Express): 
     const queryAt = url.indexOf('?');
     if ((queryAt === -1 ? url : url.slice(0, queryAt)) !== '/') {
       app()(req, res);
+      return;
+    }
+    const { headers } = req;
+    if (
+      (headers['content-length'] === undefined || headers['content-length'] === '0') &&
+      headers['transfer-encoding'] === undefined
+    ) {
+      // No body (a GET, as pop-core sends): nothing to read or wait for.
+      req.resume();
+      void handleRpc(
+        emulator,
+        { method: req.method ?? 'GET', url, headers, body: EMPTY_BODY, socket: req.socket },
+        res,
+        bodyLimit,
+      );
       return;
     }
     getRawBody(req, { limit: bodyLimit }).then(

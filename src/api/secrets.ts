@@ -78,7 +78,7 @@ function readSecretValue(
   query: { name: string; stage?: string; versionId?: string; fetchExtendedConfig: boolean },
   requestId?: string,
 ) {
-  const secret = world.secrets.get(scope, query.name);
+  const secret = world.secrets.view(scope, query.name);
   world.secrets.assertAvailable(scope, secret);
   const { stage, versionId } = query;
   let version: SecretVersion | undefined;

@@ -82,6 +82,8 @@ const PURGE_JOB = 'key.purge';
 const MATERIAL_EXPIRY_JOB = 'key.material-expire';
 const ROTATE_JOB = 'key.rotate';
 export const MANAGED_SECRETS_ALIAS = 'alias/acs/secretsmanager';
+/** Unwrapped key versions kept in memory: enough for every key a test uses, bounded for 100,000 keys. */
+const UNWRAPPED_CACHE_SIZE = 4096;
 
 export function defaultPolicy(accountId: string): string {
   return JSON.stringify({
@@ -109,6 +111,8 @@ export function parseRotationInterval(text: string, name = 'RotationInterval'): 
 export class KeyService {
   private readonly keys: Table<KeyRecord>;
   private readonly aliases: Table<AliasRecord>;
+  /** Key material in clear by its wrapped form (which is unique per version), most recent last. */
+  private readonly unwrapped = new Map<string, Buffer>();
 
   constructor(
     private readonly world: World,
@@ -229,6 +233,14 @@ export class KeyService {
 
   /** A key by ID, `alias/…` or ARN; Forbidden.KeyNotFound / Forbidden.AliasNotFound otherwise. */
   resolve(scope: Scope, ref: string): KeyRecord {
+    return this.lookup(scope, ref, false);
+  }
+
+  /**
+   * `resolve` (and `usableKey`) for readers, the cryptography of Encrypt/Decrypt: the stored record
+   * itself (frozen), without the copy made for callers that change a key and save it.
+   */
+  private lookup(scope: Scope, ref: string, peek: boolean): KeyRecord {
     let id = ref.trim();
     if (id.startsWith('acs:kms:')) {
       const resource = id.split(':').slice(4).join(':');
@@ -241,14 +253,22 @@ export class KeyService {
       if (!alias) throw new KmsError('Forbidden.AliasNotFound');
       id = alias.keyId;
     }
-    const key = this.keys.get(partitionOf(scope), id);
+    const key = peek ? this.keys.peek(partitionOf(scope), id) : this.keys.get(partitionOf(scope), id);
     if (!key) throw new KmsError('Forbidden.KeyNotFound');
-    return key;
+    return key as KeyRecord;
   }
 
   /** The key-state rules every cryptographic operation obeys. */
   usableKey(scope: Scope, ref: string): KeyRecord {
-    const key = this.resolve(scope, ref);
+    return this.checkUsable(scope, this.resolve(scope, ref));
+  }
+
+  /** `usableKey` for readers: the frozen stored record, never to be changed or saved. */
+  readableKey(scope: Scope, ref: string): Readonly<KeyRecord> {
+    return this.checkUsable(scope, this.lookup(scope, ref, true));
+  }
+
+  private checkUsable<T extends Readonly<KeyRecord>>(scope: Scope, key: T): T {
     if (key.dkmsInstanceId) this.world.instances.assertUsable(scope, key.dkmsInstanceId);
     if (key.state === 'Disabled') throw new KmsError('Rejected.Disabled');
     if (key.state === 'PendingDeletion') throw new KmsError('Rejected.PendingDeletion');
@@ -576,27 +596,37 @@ export class KeyService {
   // Cryptography
 
   /** A version's material in clear, for cryptography that needs it raw (the KMS Instance API). */
-  material(key: KeyRecord, keyVersionId: string): Buffer {
+  material(key: Readonly<KeyRecord>, keyVersionId: string): Buffer {
     const material = this.versionMaterial(key, keyVersionId);
     if (!material) throw invalidCiphertext();
     return material;
   }
 
   /** A version's material in clear (PKCS#8 DER for key pairs), for the domain's cryptography only. */
-  versionMaterial(key: KeyRecord, keyVersionId: string): Buffer | undefined {
+  versionMaterial(key: Readonly<KeyRecord>, keyVersionId: string): Buffer | undefined {
     const version = key.versions.find((v) => v.keyVersionId === keyVersionId);
-    return version && unwrapMaterial(this.masterKey, version.wrapped);
+    if (!version) return undefined;
+    // Unwrapped once, then kept in memory (never on disk) for the next call with this version.
+    let material = this.unwrapped.get(version.wrapped);
+    if (!material) {
+      material = unwrapMaterial(this.masterKey, version.wrapped);
+      if (this.unwrapped.size >= UNWRAPPED_CACHE_SIZE) {
+        this.unwrapped.delete(this.unwrapped.keys().next().value as string);
+      }
+      this.unwrapped.set(version.wrapped, material);
+    }
+    return material;
   }
 
   /** Encrypt and Decrypt take symmetric keys only. */
-  private symmetric(key: KeyRecord): KeyRecord & { keySpec: keyof typeof KEY_SPECS } {
+  private symmetric<T extends Readonly<KeyRecord>>(key: T): T & { keySpec: keyof typeof KEY_SPECS } {
     if (!isSymmetric(key.keySpec)) {
       throw new KmsError(
         'InvalidParameter',
         `The key ${key.keyId} (KeySpec ${key.keySpec}, KeyUsage ${key.keyUsage}) is not a symmetric encryption key.`,
       );
     }
-    return key as KeyRecord & { keySpec: keyof typeof KEY_SPECS };
+    return key as T & { keySpec: keyof typeof KEY_SPECS };
   }
 
   encrypt(
@@ -605,7 +635,7 @@ export class KeyService {
     plaintext: Buffer,
     context?: Record<string, unknown>,
   ): { keyId: string; keyVersionId: string; ciphertextBlob: string } {
-    const key = this.symmetric(this.usableKey(scope, keyRef));
+    const key = this.symmetric(this.readableKey(scope, keyRef));
     const keyVersionId = key.primaryKeyVersion;
     const sealed = seal(
       key.keySpec,
@@ -627,7 +657,7 @@ export class KeyService {
     context?: Record<string, unknown>,
   ): { keyId: string; keyVersionId: string; plaintext: Buffer } {
     const blob = decodeBlob(ciphertextBlob);
-    const key = this.symmetric(this.usableKey(scope, blob.keyId));
+    const key = this.symmetric(this.readableKey(scope, blob.keyId));
     const plaintext = open(
       key.keySpec,
       this.material(key, blob.keyVersionId),

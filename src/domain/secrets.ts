@@ -101,7 +101,18 @@ export class SecretService {
 
   /** A secret that exists and is not in its deletion window. */
   get(scope: Scope, name: string): SecretRecord {
-    const secret = this.find(scope, name);
+    return this.available(name, this.find(scope, name));
+  }
+
+  /**
+   * `get` for readers: the stored record itself (frozen), without the copy `get` makes for callers
+   * that change a secret and save it.
+   */
+  view(scope: Scope, name: string): Readonly<SecretRecord> {
+    return this.available(name, this.find(scope, name, true));
+  }
+
+  private available<T extends SecretRecord | Readonly<SecretRecord>>(name: string, secret: T | undefined): T {
     if (!secret) throw notFound(name);
     if (secret.plannedDeleteTime !== undefined) {
       throw new KmsError('Rejected.ResourceInDeleteWindow', `The secret "${name}" is planned to be deleted.`);
@@ -109,7 +120,7 @@ export class SecretService {
     return secret;
   }
 
-  find(scope: Scope, name: string): SecretRecord | undefined {
+  find(scope: Scope, name: string, peek = false): SecretRecord | undefined {
     let key = name;
     if (key.startsWith('acs:kms:'))
       key = key
@@ -117,7 +128,7 @@ export class SecretService {
         .slice(4)
         .join(':')
         .replace(/^secret\//, '');
-    return this.table.get(partitionOf(scope), key);
+    return peek ? this.table.peek(partitionOf(scope), key) : this.table.get(partitionOf(scope), key);
   }
 
   /** In creation order, kept by the store's index (no sort, no copy: the records are frozen). */

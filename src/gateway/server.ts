@@ -99,11 +99,7 @@ function recordParams(request: Message): Record<string, string> {
   );
 }
 
-function authenticate(
-  emulator: Emulator,
-  req: IncomingMessage,
-  body: Buffer,
-): { apiName: string; clientKey: ClientKey } {
+function authenticate(emulator: Emulator, req: IncomingMessage): { apiName: string; clientKey: ClientKey } {
   const version = header(req, 'x-kms-apiversion');
   if (version !== API_VERSION) {
     throw gatewayError('InvalidApiVersion', `The ApiVersion "${version ?? ''}" is invalid.`, 400);
@@ -189,7 +185,7 @@ async function handle(
     if (tooLarge) throw gatewayError('RequestEntityTooLarge', 'The request body is larger than 1 MB.', 413);
     const { apiName, clientKey } = (() => {
       try {
-        return authenticate(emulator, req, body);
+        return authenticate(emulator, req);
       } catch (error) {
         const claimed = header(req, 'x-kms-acccesskeyid');
         record = gatewayRecord(requestId, header(req, 'x-kms-apiname') ?? '', claimed, undefined, emulator);
@@ -247,11 +243,8 @@ async function handle(
       req.socket.destroy();
       return;
     }
-    const failure =
-      error instanceof KmsError
-        ? error
-        : (emulator.logger.error({ err: error }, 'gateway internal failure'),
-          new KmsError('InternalFailure'));
+    if (!(error instanceof KmsError)) emulator.logger.error({ err: error }, 'gateway internal failure');
+    const failure = error instanceof KmsError ? error : new KmsError('InternalFailure');
     status = failure.status;
     if (record) {
       record.status = failure.status;

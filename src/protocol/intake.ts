@@ -84,15 +84,70 @@ export function guessFormat(url: string): Format {
   return /[?&]Format=xml(&|$)/i.test(url) ? 'XML' : 'JSON';
 }
 
-function parseForm(text: string): Record<string, string> {
+/**
+ * `application/x-www-form-urlencoded` as URLSearchParams reads it (`+` is a space, a bad percent
+ * sequence stays as sent, the last of a repeated name wins, a leading `?` is dropped), without its per-entry objects: this
+ * runs on every request.
+ */
+export function parseForm(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(text)) out[name] = value;
+  const length = text.length;
+  // Like URLSearchParams, one leading "?" is not part of the first name.
+  let start = text.charCodeAt(0) === 63 ? 1 : 0;
+  while (start < length) {
+    let end = text.indexOf('&', start);
+    if (end === -1) end = length;
+    if (end > start) {
+      const eq = text.indexOf('=', start);
+      if (eq === -1 || eq > end) out[formDecode(text.slice(start, end))] = '';
+      else out[formDecode(text.slice(start, eq))] = formDecode(text.slice(eq + 1, end));
+    }
+    start = end + 1;
+  }
   return out;
+}
+
+function formDecode(text: string): string {
+  if (text.indexOf('%') === -1 && text.indexOf('+') === -1) return text;
+  const spaced = text.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return lenientDecode(spaced);
+  }
+}
+
+/**
+ * A malformed sequence: decode what is valid and keep the rest as sent, then read the bytes as
+ * UTF-8 (invalid bytes become U+FFFD), as URLSearchParams does.
+ */
+function lenientDecode(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  const out = Buffer.allocUnsafe(bytes.length);
+  let j = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const high = hexValue(bytes[i + 1]);
+    const low = hexValue(bytes[i + 2]);
+    if (bytes[i] === 0x25 && high >= 0 && low >= 0) {
+      out[j++] = high * 16 + low;
+      i += 2;
+    } else out[j++] = bytes[i] as number;
+  }
+  return out.toString('utf8', 0, j);
+}
+
+function hexValue(byte: number | undefined): number {
+  if (byte === undefined) return -1;
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  if (byte >= 0x41 && byte <= 0x46) return byte - 0x37;
+  if (byte >= 0x61 && byte <= 0x66) return byte - 0x57;
+  return -1;
 }
 
 function lowerCaseHeaders(headers: IncomingHttpHeaders): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     out[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   return out;

@@ -1,9 +1,11 @@
 import { createHash, createHmac } from 'node:crypto';
 
 const RESERVED = /[!'()*]/;
+const UNRESERVED_ONLY = /^[A-Za-z0-9_.~-]*$/;
 
 /** RFC 3986 percent-encoding as both POP signature versions require. */
 export function percentEncode(value: string): string {
+  if (UNRESERVED_ONLY.test(value)) return value;
   const encoded = encodeURIComponent(value);
   if (!RESERVED.test(encoded)) return encoded;
   return encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -11,12 +13,14 @@ export function percentEncode(value: string): string {
 
 /** RPC V1 (HMAC-SHA1): the string to sign for the given method and parameters (Signature excluded). */
 export function v1StringToSign(method: string, params: Record<string, string>): string {
-  const canonical = Object.keys(params)
-    .filter((name) => name !== 'Signature')
-    .sort()
-    .map((name) => `${percentEncode(name)}=${percentEncode(params[name] ?? '')}`)
-    .join('&');
-  return `${method.toUpperCase()}&${percentEncode('/')}&${percentEncode(canonical)}`;
+  const names = Object.keys(params).sort();
+  let canonical = '';
+  for (const name of names) {
+    if (name === 'Signature') continue;
+    if (canonical !== '') canonical += '&';
+    canonical += `${percentEncode(name)}=${percentEncode(params[name] ?? '')}`;
+  }
+  return `${method.toUpperCase()}&%2F&${percentEncode(canonical)}`;
 }
 
 export function v1Signature(secret: string, stringToSign: string): string {
