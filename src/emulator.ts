@@ -102,8 +102,13 @@ class Observers {
   add(observer: CallObserver): void {
     this.list.push(observer);
   }
-  async before(call: CallRecord): Promise<void> {
-    for (const o of this.list) await o.before?.(call);
+  /** Undefined when no observer had anything to wait for (the usual case: no await on the hot path). */
+  before(call: CallRecord, from = 0): Promise<void> | undefined {
+    for (let i = from; i < this.list.length; i++) {
+      const pending = this.list[i]?.before?.(call);
+      if (pending) return pending.then(() => this.before(call, i + 1));
+    }
+    return undefined;
   }
   after(call: CallRecord): void {
     for (const o of this.list) o.after?.(call);

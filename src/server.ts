@@ -223,7 +223,8 @@ async function handleRpc(
     if (call.version !== API_VERSION) throw new KmsError('InvalidVersion');
     if (!call.action) throw new KmsError('MissingParameter', missingText('Action'));
     const spec = findOperation(call.action);
-    await emulator.observers.before(record);
+    const observing = emulator.observers.before(record);
+    if (observing) await observing;
     world.scheduler.runDue();
     const result = await invoke(spec, call.params, {
       action: spec.name,

@@ -124,10 +124,17 @@ export function contextAad(
   keyId: string,
   keyVersionId: string,
 ): Buffer {
-  const entries = Object.entries(context ?? {})
+  if (context === undefined || isEmpty(context))
+    return Buffer.from(`[${JSON.stringify(keyId)},${JSON.stringify(keyVersionId)},[]]`);
+  const entries = Object.entries(context)
     .map(([k, v]) => [k, String(v)] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return Buffer.from(JSON.stringify([keyId, keyVersionId, entries]));
+}
+
+function isEmpty(value: Record<string, unknown>): boolean {
+  for (const _ in value) return false;
+  return true;
 }
 
 /** Wraps key material at rest under the emulator master key (AES-256-GCM). */

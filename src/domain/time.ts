@@ -2,8 +2,17 @@ import ms from 'ms';
 
 /** ISO-8601 UTC without milliseconds, as the service writes timestamps: 2024-03-25T10:00:00Z. */
 export function isoSeconds(epochMs: number): string {
-  return `${new Date(epochMs).toISOString().slice(0, 19)}Z`;
+  // Most calls in a burst name the same second (the audit's time, a record's date): keep the last few.
+  const second = Math.floor(epochMs / 1000);
+  const slot = second & 7;
+  if (recentSeconds[slot] === second) return recentTexts[slot] as string;
+  const text = `${new Date(epochMs).toISOString().slice(0, 19)}Z`;
+  recentSeconds[slot] = second;
+  recentTexts[slot] = text;
+  return text;
 }
+const recentSeconds = new Float64Array(8).fill(Number.NaN);
+const recentTexts: string[] = new Array(8).fill('');
 
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;

@@ -20,7 +20,8 @@ export function v1StringToSign(method: string, params: Record<string, string>): 
     if (canonical !== '') canonical += '&';
     canonical += `${percentEncode(name)}=${percentEncode(params[name] ?? '')}`;
   }
-  return `${method.toUpperCase()}&%2F&${percentEncode(canonical)}`;
+  // Every name and value in `canonical` is encoded already: only %, = and & are left to encode.
+  return `${method.toUpperCase()}&%2F&${encodeURIComponent(canonical)}`;
 }
 
 export function v1Signature(secret: string, stringToSign: string): string {
