@@ -135,7 +135,11 @@ export function buildCoverage(root: string): CoverageReport {
   };
 }
 
-function filesUnder(dir: string, ext: RegExp, skip: RegExp = /node_modules|\.venv|target|dist/): string[] {
+function filesUnder(
+  dir: string,
+  ext: RegExp,
+  skip: RegExp = /^(node_modules|\.venv|target|dist|__pycache__)$/,
+): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   for (const entry of readdirSync(dir).sort()) {
