@@ -73,8 +73,14 @@ export async function invoke(
 }
 
 function takesParam(spec: OperationSpec, name: string): boolean {
-  return spec.params.some((p) => p.name === name);
+  let names = paramNames.get(spec);
+  if (!names) {
+    names = new Set(spec.params.map((p) => p.name));
+    paramNames.set(spec, names);
+  }
+  return names.has(name);
 }
+const paramNames = new WeakMap<OperationSpec, Set<string>>();
 
 /**
  * `DryRun=true` (the newest SDK's parameter): the call is checked as it would run — parameters,

@@ -22,6 +22,8 @@ export interface RawHttpRequest {
   body: Buffer;
 }
 
+const EMPTY: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export function readCall(request: RawHttpRequest): RpcCall {
   const queryStart = request.url.indexOf('?');
   const path = queryStart === -1 ? request.url : request.url.slice(0, queryStart);
@@ -31,8 +33,8 @@ export function readCall(request: RawHttpRequest): RpcCall {
   const form =
     request.body.length > 0 && contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')
       ? parseForm(request.body.toString('utf8'))
-      : {};
-  const params = { ...query, ...form };
+      : EMPTY;
+  const params = form === EMPTY ? query : { ...query, ...form };
   return {
     method: request.method,
     path,
