@@ -36,7 +36,7 @@ function call(i: number, overrides: Partial<CallRecord> = {}): CallRecord {
     accountId: '1234567890123456',
     regionId: 'cn-hangzhou',
     status: 404,
-    code: 'Forbidden.ResourceNotFound',
+    code: 'AuditTest.NotACode',
     durationMs: 0,
     ...overrides,
   };
