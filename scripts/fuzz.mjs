@@ -71,12 +71,17 @@ const chance = (p) => rand() < p;
 // --- the emulator under test (its own process: scripts/fuzz-server.mjs) ------------------------------
 const failures = [];
 let crashed = false;
+let issued = 0;
 const crash = (kind) => (error) => {
   crashed = true;
   failures.push({ kind, error: String(error?.stack ?? error).slice(0, 2000) });
 };
-process.on('uncaughtException', crash('fuzzer uncaughtException'));
-process.on('unhandledRejection', crash('fuzzer unhandledRejection'));
+const fuzzerFailed = (error) => {
+  console.error('fuzz: the fuzzer itself failed:', error);
+  process.exit(2);
+};
+process.on('uncaughtException', fuzzerFailed);
+process.on('unhandledRejection', fuzzerFailed);
 
 const server = fork(fileURLToPath(new URL('./fuzz-server.mjs', import.meta.url)), [String(args.seed)], {
   execArgv: ['--expose-gc', ...(process.env.FUZZ_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
@@ -86,13 +91,14 @@ const pending = new Map();
 let asked = 0;
 /** Asks the emulator's process (see scripts/fuzz-server.mjs) and waits for the answer. */
 function ask(type) {
+  if (!server.connected) return Promise.reject(new Error('the emulator exited'));
   const id = ++asked;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
     server.send({ id, type });
   });
 }
-const ready = new Promise((resolve, reject) => {
+const ready = new Promise((resolve) => {
   server.on('message', (message) => {
     if (message.type === 'ready') return resolve(message.url);
     if (message.type === 'crash') return crash(`emulator ${message.kind}`)(message.error);
@@ -103,10 +109,10 @@ const ready = new Promise((resolve, reject) => {
   });
   server.on('exit', (code, signal) => {
     if (code === 0) return;
-    crashed = true;
-    failures.push({ kind: 'emulator exited', code, signal });
-    reject(new Error(`the emulator exited (${code ?? signal})`));
-    for (const waiting of pending.values()) waiting.reject(new Error('the emulator exited'));
+    // A crash the emulator could not report: fail at once, saying when.
+    console.error(`fuzz: FAILED: the emulator exited (${code ?? signal}) after ${issued} requests`);
+    for (const f of failures.slice(0, 10)) console.error(JSON.stringify(f));
+    process.exit(1);
   });
 });
 const { port } = new URL(await ready);
@@ -563,7 +569,6 @@ async function one() {
 for (let i = 0; i < 200; i++)
   await send({ method: 'GET', path: '/_emulator/health', headers: {}, body: Buffer.alloc(0) });
 const cold = await ask('memory');
-let issued = 0;
 let nextSample = SAMPLE_EVERY;
 async function worker(until) {
   while (issued < until && !crashed) {
