@@ -114,6 +114,8 @@ describe('V1: SignatureNonce is required', () => {
       const res = await api().get(`/?${query}`);
       expect(res.status).toBe(400);
       expect(res.body.Code).toBe('MissingSignatureNonce');
+      // The gateway's Missing{ParameterName} answer for a missing common parameter.
+      expect(res.body.Message).toBe('SignatureNonce is mandatory for this action.');
     }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Authenticator, type SignedRequest } from '../src/protocol/auth.js';
 import { Credentials } from '../src/protocol/credentials.js';
-import { NonceStore } from '../src/protocol/nonces.js';
+import { NonceStore, nonceHash } from '../src/protocol/nonces.js';
 import { v1Query } from './helpers/rpc.js';
 
 describe('NonceStore (bounded, O(1) replay memory)', () => {
@@ -31,14 +31,56 @@ describe('NonceStore (bounded, O(1) replay memory)', () => {
     expect(store.use('k0', 6)).toBe(true);
   });
 
-  it('keeps a fixed-size digest, not the nonce text (a slice would keep the whole request alive)', () => {
+  it('keeps a 52-bit number per nonce in a Map and typed arrays, never the text (a slice would keep the request alive)', () => {
     const store = new NonceStore({ retainMs: 1000 });
     const request = `${'x'.repeat(100_000)}&SignatureNonce=abc`;
     store.use(`ak\n${request.slice(100_000)}`, 0);
-    const held = (store as unknown as { keys: string[] }).keys;
-    expect(held).toHaveLength(1);
-    expect((held[0] as string).length).toBeLessThanOrEqual(64);
+    const inside = store as unknown as { seen: Map<unknown, unknown>; hashes: unknown; expiries: unknown };
+    const [[key, value]] = [...inside.seen] as [[unknown, unknown]];
+    expect(typeof key).toBe('number');
+    expect(Number.isSafeInteger(key)).toBe(true);
+    expect(key as number).toBeLessThan(2 ** 52);
+    expect(key).toBe(nonceHash(`ak\n${request.slice(100_000)}`));
+    expect(typeof value).toBe('number');
+    expect(inside.hashes).toBeInstanceOf(Float64Array);
+    expect(inside.expiries).toBeInstanceOf(Float64Array);
     expect(store.use(`ak\n${request.slice(100_000)}`, 1)).toBe(false);
+  });
+
+  it('hashes 300,000 distinct nonces to 300,000 distinct 52-bit numbers, both halves varying', () => {
+    const seen = new Set<number>();
+    const high = new Set<number>();
+    const low = new Set<number>();
+    for (let i = 0; i < 300_000; i++) {
+      // UUID-like nonces that differ in a single character, and ones that differ only in length.
+      const h = nonceHash(
+        i % 2
+          ? `LTAI\n${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`
+          : `n${'a'.repeat(i % 97)}${i}`,
+      );
+      seen.add(h);
+      high.add(Math.floor(h / 2 ** 20));
+      low.add(h % 2 ** 20);
+    }
+    expect(seen.size).toBe(300_000);
+    expect(high.size).toBeGreaterThan(299_000);
+    // 2^20 values: 300,000 draws fill about a quarter of them when uniform.
+    expect(low.size).toBeGreaterThan(240_000);
+    // The access key is part of what is hashed: the same nonce of two keys are two entries.
+    expect(nonceHash('ak1\nsame')).not.toBe(nonceHash('ak2\nsame'));
+  });
+
+  it('grows its ring with the rate and gives it back when the rate falls, staying ordered', () => {
+    const store = new NonceStore({ retainMs: 10_000 });
+    for (let i = 0; i < 20_000; i++) expect(store.use(`burst-${i}`, i / 2)).toBe(true);
+    const ring = () => (store as unknown as { hashes: Float64Array }).hashes.length;
+    expect(ring()).toBeGreaterThanOrEqual(20_000);
+    // Well after the burst expired: one nonce a second.
+    for (let i = 0; i < 50; i++) store.use(`slow-${i}`, 30_000 + i * 1000);
+    expect(store.size).toBeLessThanOrEqual(11);
+    expect(ring()).toBeLessThanOrEqual(1024);
+    expect(store.use('slow-49', 80_000)).toBe(false);
+    expect(store.use('slow-30', 80_000)).toBe(true);
   });
 
   it('stays correct when a key is reused after expiry and the old queue entry is dropped', () => {

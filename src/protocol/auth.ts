@@ -183,6 +183,10 @@ export function requireSignedHeaders(signedHeaders: readonly string[], hasBody: 
   }
 }
 
+/**
+ * The gateway's documented answer for a missing common parameter: `Missing{ParameterName}`,
+ * "{ParameterName} is mandatory for this action.", 400 (Alibaba Cloud's POP client error codes).
+ */
 function missingNonce(name: string): KmsError {
   return new KmsError('MissingSignatureNonce', `${name} is mandatory for this action.`, { status: 400 });
 }

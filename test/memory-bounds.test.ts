@@ -1,0 +1,181 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AUDIT_BYTE_LIMIT, AUDIT_LIMIT, AuditJournal } from '../src/fixtures/audit.js';
+import { ScenarioRecorder } from '../src/fixtures/recorder.js';
+import { parseScenario, readScenarioFile, runScenario } from '../src/fixtures/scenario.js';
+import { type Emulator, startEmulator } from '../src/index.js';
+import type { Logger } from '../src/log.js';
+import type { CallRecord } from '../src/server.js';
+import { kmsClient } from './helpers/client.js';
+
+/**
+ * #12 §4: every structure that grows per request is bounded — the audit journal by count and bytes
+ * with compact records that keep no part of the request, and the `--record` recorder by steps and
+ * bytes. (The nonce store's bounds are in hardening-nonces.test.ts; `scripts/fuzz.mjs` prints the
+ * RSS of a long run.)
+ */
+const running: Emulator[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((e) => e.close()));
+});
+
+async function emulatorWith(logger?: Logger): Promise<Emulator> {
+  const emulator = await startEmulator(logger ? { logger } : {});
+  running.push(emulator);
+  return emulator;
+}
+
+function call(i: number, overrides: Partial<CallRecord> = {}): CallRecord {
+  return {
+    requestId: `req-${i}`,
+    action: 'DescribeSecret',
+    params: { SecretName: `s-${i % 10}` },
+    accessKeyId: 'LTAIaudit',
+    accountId: '1234567890123456',
+    regionId: 'cn-hangzhou',
+    status: 404,
+    code: 'AuditTest.NotACode',
+    durationMs: 0,
+    ...overrides,
+  };
+}
+
+describe('audit journal bounds', () => {
+  it('keeps at most 20,000 events, the newest, and counts what they hold', async () => {
+    const emulator = await emulatorWith();
+    const journal = new AuditJournal(() => emulator.world);
+    expect(AUDIT_LIMIT).toBe(20_000);
+    for (let i = 0; i < 25_000; i++) journal.after(call(i));
+    expect(journal.size).toBe(20_000);
+    const all = journal.query();
+    expect(all[0]?.requestId).toBe('req-5000');
+    expect(all.at(-1)?.requestId).toBe('req-24999');
+    expect(journal.bytes).toBeGreaterThan(0);
+    expect(journal.bytes).toBeLessThanOrEqual(AUDIT_BYTE_LIMIT);
+    journal.clear();
+    expect(journal.size).toBe(0);
+    expect(journal.bytes).toBe(0);
+  });
+
+  it('caps the bytes when every field is long and unique, cutting each field to 256 characters', async () => {
+    const emulator = await emulatorWith();
+    const journal = new AuditJournal(() => emulator.world);
+    const tail = 'é'.repeat(1000);
+    const long = (i: number, tag: string) => `${tag}-${i}-${tail}`;
+    for (let i = 0; i < 12_000; i++) {
+      journal.after(
+        call(i, {
+          action: long(i, 'Action'),
+          accessKeyId: long(i, 'ak'),
+          regionId: long(i, 'region'),
+          params: { SecretName: long(i, 'name'), VersionId: long(i, 'v') },
+          code: long(i, 'code'),
+        }),
+      );
+    }
+    expect(journal.bytes).toBeLessThanOrEqual(AUDIT_BYTE_LIMIT);
+    expect(AUDIT_BYTE_LIMIT).toBeLessThanOrEqual(12 * 1024 * 1024);
+    // Each event is charged at least its fields' 2 bytes a character: fewer than 12,000 fit.
+    expect(journal.size).toBeLessThan(12_000);
+    expect(journal.size).toBeGreaterThan(1000);
+    const last = journal.query().at(-1);
+    for (const field of [
+      'action',
+      'accessKeyId',
+      'regionId',
+      'resourceArn',
+      'secretVersionId',
+      'code',
+    ] as const) {
+      expect(last?.[field]?.length, field).toBeLessThanOrEqual(256);
+    }
+    expect(last?.action.startsWith('Action-11999-')).toBe(true);
+  });
+
+  it('holds one small record per call: no params, no result, a known action as the registry names it', async () => {
+    const emulator = await emulatorWith();
+    const journal = new AuditJournal(() => emulator.world);
+    const params = { SecretName: 'db', VersionId: 'v1', SecretData: 'x'.repeat(1000) };
+    journal.after(
+      call(1, {
+        action: `${'DescribeSecret'}`,
+        params,
+        status: 200,
+        code: undefined,
+        result: { VersionId: 'v1', Huge: 'y'.repeat(10_000) },
+      }),
+    );
+    const held = (journal as unknown as { events: object[] }).events[0] as Record<string, unknown>;
+    for (const [name, value] of Object.entries(held)) {
+      expect(['string', 'number', 'boolean', 'undefined'], name).toContain(typeof value);
+      if (typeof value === 'string') expect(value.length, name).toBeLessThanOrEqual(256);
+    }
+    expect(typeof held.time).toBe('number');
+    expect(journal.query()[0]).toMatchObject({
+      action: 'DescribeSecret',
+      secretVersionId: 'v1',
+      code: 'Success',
+    });
+    expect(JSON.stringify(journal.query())).not.toContain('xxxx');
+  });
+
+  it('builds only the page asked for, with the total of all that match', async () => {
+    const emulator = await emulatorWith();
+    const journal = new AuditJournal(() => emulator.world);
+    for (let i = 0; i < 100; i++) journal.after(call(i, { code: i % 2 ? 'A' : 'B' }));
+    const page = journal.page({ code: 'A' }, 10, 5);
+    expect(page.total).toBe(50);
+    expect(page.events.map((e) => e.requestId)).toEqual(['req-21', 'req-23', 'req-25', 'req-27', 'req-29']);
+  });
+});
+
+describe('recorder bounds', () => {
+  function capture(): { logger: Logger; warnings: string[] } {
+    const warnings: string[] = [];
+    const noop = () => {};
+    const logger = {
+      debug: noop,
+      info: noop,
+      error: noop,
+      isLevelEnabled: () => true,
+      warn: (...args: unknown[]) => warnings.push(args.filter((a) => typeof a === 'string').join(' ')),
+    } as unknown as Logger;
+    return { logger, warnings };
+  }
+
+  it('stops at maxSteps: the file keeps what fits, says it was cut, logs once, and replays green', async () => {
+    const { logger, warnings } = capture();
+    const emulator = await emulatorWith(logger);
+    const out = join(mkdtempSync(join(tmpdir(), 'kms-rec-bound-')), 'session.yaml');
+    const recorder = new ScenarioRecorder(out, { emulator, maxSteps: 3 });
+    emulator.observers.add(recorder);
+    const client = kmsClient(emulator);
+    for (let i = 0; i < 6; i++) await client.call('DescribeRegions');
+    const written = parseScenario(readFileSync(out, 'utf8'), out);
+    expect(written.steps).toHaveLength(3);
+    expect(written.name).toMatch(/truncated after step 3: it reached 3 steps/);
+    expect(recorder.truncation).toMatch(/3 steps/);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/recording .*session\.yaml stopped: it reached 3 steps/);
+    expect((await runScenario(readScenarioFile(out))).ok).toBe(true);
+  });
+
+  it('stops before a step would take it past maxBytes', async () => {
+    const { logger, warnings } = capture();
+    const emulator = await emulatorWith(logger);
+    const out = join(mkdtempSync(join(tmpdir(), 'kms-rec-bound-')), 'session.yaml');
+    emulator.observers.add(new ScenarioRecorder(out, { emulator, maxBytes: 4096 }));
+    const client = kmsClient(emulator);
+    await client.call('DescribeRegions');
+    // A call whose step alone (its description) is past the bound.
+    await client.call('CreateKey', { Description: 'd'.repeat(8000) });
+    await client.call('DescribeRegions');
+    const written = parseScenario(readFileSync(out, 'utf8'), out);
+    expect(written.steps.map((s) => s.call)).toEqual(['DescribeRegions']);
+    expect(written.name).toMatch(/it reached 4096 bytes/);
+    expect(readFileSync(out, 'utf8').length).toBeLessThan(4096);
+    expect(warnings).toHaveLength(1);
+  });
+});
