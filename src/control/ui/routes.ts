@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Response, Router } from 'express';
+import type { Response, Router } from 'express';
 import type { Emulator } from '../../emulator.js';
+import { expressModule } from '../../lazy-express.js';
 import { buildCoverage, type CoverageReport } from '../coverage-report.js';
 import { worldView } from './world-view.js';
 
@@ -21,7 +22,7 @@ const ASSETS: Record<string, string> = {
  * send; the data the page then fetches carries it.
  */
 export function dashboardPage(): Router {
-  const router = Router();
+  const router = expressModule().Router();
   router.get(['/ui', '/ui/'], (_req, res) => {
     page(res, 'index.html', 'text/html; charset=utf-8');
   });
@@ -43,7 +44,7 @@ export function dashboardPage(): Router {
  * other control endpoints.
  */
 export function dashboardDataRoutes(emulator: Emulator): Router {
-  const router = Router();
+  const router = expressModule().Router();
   let coverage: CoverageReport | undefined;
 
   router.get('/world', (_req, res) => {
