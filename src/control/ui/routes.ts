@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Response, Router } from 'express';
 import type { Emulator } from '../../emulator.js';
 import { expressModule } from '../../lazy-express.js';
+import { PACKAGE_ROOT } from '../../paths.js';
 import { buildCoverage, type CoverageReport } from '../coverage-report.js';
 import { worldView } from './world-view.js';
 
-/** The package root: three levels up from src/control/ui/ and from dist/control/ui/ alike. */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = PACKAGE_ROOT;
 const PAGE_DIR = join(ROOT, 'ui');
 
 const ASSETS: Record<string, string> = {
