@@ -95,10 +95,8 @@ describe('cold start (#16): start-up and the first signed request load only what
     const first = await call('DescribeRegions');
     expect(first.status).toBe(200);
     const modules = await loaded();
-    // The recording works: what the first request does need is in it.
+    // The recording works: the command itself is in it (and the next test sees lazy loads arrive).
     expect(matching(modules, /\/dist\/cli\.js$/)).toHaveLength(1);
-    expect(matching(modules, /\/node_modules\/commander\//).length).toBeGreaterThan(0);
-    expect(matching(modules, /\/node_modules\/raw-body\//).length).toBeGreaterThan(0);
     for (const pattern of [...LAZY_PACKAGES, ...LAZY_OWN])
       expect(matching(modules, pattern), String(pattern)).toEqual([]);
     // The command is bundled: a handful of its own files load, not one per source module (~65).
