@@ -36,6 +36,9 @@ const LAZY_PACKAGES = [
  */
 const own = (module: string, chunk: string) =>
   new RegExp(`/dist/(${module.replace(/\./g, '\\.')}|cli-chunks/${chunk}-[A-Z0-9]+\\.js$)`);
+/** Node's TLS, only for --https-port (or the gateway). */
+const LAZY_BUILTINS = [/^node:(https|tls)$/];
+
 const LAZY_OWN = [
   own('control/routes.js', 'routes'),
   own('fixtures/scenario.js', 'scenario'),
@@ -97,7 +100,8 @@ describe('cold start (#16): start-up and the first signed request load only what
     const modules = await loaded();
     // The recording works: the command itself is in it (and the next test sees lazy loads arrive).
     expect(matching(modules, /\/dist\/cli\.js$/)).toHaveLength(1);
-    for (const pattern of [...LAZY_PACKAGES, ...LAZY_OWN])
+    expect(matching(modules, /^node:http$/)).toHaveLength(1);
+    for (const pattern of [...LAZY_PACKAGES, ...LAZY_BUILTINS, ...LAZY_OWN])
       expect(matching(modules, pattern), String(pattern)).toEqual([]);
     // The command is bundled: a handful of its own files load, not one per source module (~65).
     const ownFiles = new Set(modules.filter((m) => m.includes('/dist/') && !m.includes('/node_modules/')));
