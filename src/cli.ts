@@ -5,8 +5,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { isLoopbackName } from './control/guard.js';
 import { parseDuration } from './domain/time.js';
 import { DEFAULT_HOST, DEFAULT_PORT, Emulator } from './emulator.js';
-import { ScenarioRecorder } from './fixtures/recorder.js';
-import { formatResult, readScenarioFile, runScenario, ScenarioError } from './fixtures/scenario.js';
 import { applySeed, readSeedFile, SeedError } from './fixtures/seed.js';
 import { StateFileError } from './store/store.js';
 import { VERSION } from './version.js';
@@ -146,6 +144,7 @@ program
         await applySeed(emulator, readSeedFile(seedFile), seedFile);
       }
       if (opts.record) {
+        const { ScenarioRecorder } = await import('./fixtures/recorder.js');
         // The recording names the seed file and the random seed, so its replay starts from the same world.
         const recorder = new ScenarioRecorder(String(opts.record), {
           emulator,
@@ -219,6 +218,10 @@ program
   .description('run a scenario file against a fresh in-process emulator; exits non-zero on failure')
   .argument('<scenario...>', 'scenario files (YAML or JSON)')
   .action(async (files: string[]) => {
+    // Loaded here: `start` never needs the scenario runner.
+    const { formatResult, readScenarioFile, runScenario, ScenarioError } = await import(
+      './fixtures/scenario.js'
+    );
     let failed = false;
     for (const file of files) {
       try {

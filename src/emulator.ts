@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -338,6 +337,8 @@ export class Emulator {
     if (this.options.httpsPort !== undefined) {
       const tls = await this.tlsMaterial();
       this.tlsCertificate = tls.trust;
+      // node:https (and TLS) only when a TLS listener is asked for.
+      const { createServer: createHttpsServer } = await import('node:https');
       const https = createHttpsServer(
         { cert: tls.cert, key: tls.key, maxHeaderSize: 256 * 1024 },
         createListener(this, () => this.app),

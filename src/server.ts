@@ -5,7 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import getRawBody from 'raw-body';
 import { API_VERSION, findOperation, invoke } from './api/index.js';
 import { checkControlAccess, YAML_TYPES } from './control/guard.js';
-import { controlRoutes } from './control/routes.js';
+import { lazyControlRoutes } from './control/lazy-routes.js';
 import type { Emulator } from './emulator.js';
 import { DroppedConnection } from './fixtures/faults.js';
 import { expressModule } from './lazy-express.js';
@@ -81,7 +81,7 @@ export function createApp(emulator: Emulator): express.Express {
       res.status(failure.status).json({ error: failure.code, message: failure.message });
     }
   });
-  app.use('/_emulator', controlRoutes(emulator));
+  app.use('/_emulator', lazyControlRoutes(emulator));
 
   app.all('/', rawBody, (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../paths.js';
 import { registerErrorCodes } from '../protocol/errors.js';
 
 /**
@@ -74,9 +74,9 @@ interface RawSpec {
 
 export const API_VERSION = '2016-01-20';
 
-const specPath = fileURLToPath(new URL('../../spec/kms-2016-01-20.api-docs.json', import.meta.url));
+const specPath = packagePath('spec', 'kms-2016-01-20.api-docs.json');
 const raw = JSON.parse(readFileSync(specPath, 'utf8')) as RawSpec;
-const sdkPath = fileURLToPath(new URL('../../spec/sdk-models.json', import.meta.url));
+const sdkPath = packagePath('spec', 'sdk-models.json');
 const sdk = JSON.parse(readFileSync(sdkPath, 'utf8')) as SdkModels;
 
 /** The SDK release spec/sdk-models.json was generated from. */

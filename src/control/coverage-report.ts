@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { implementedOperations, operations } from '../api/index.js';
+import { parseYaml } from '../fixtures/yaml.js';
 import { knownError } from '../protocol/errors.js';
 
 /**

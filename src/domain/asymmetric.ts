@@ -10,8 +10,7 @@ import {
   publicEncrypt,
   timingSafeEqual,
 } from 'node:crypto';
-import { p256 } from '@noble/curves/nist.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { lazyModule } from '../lazy.js';
 import { KmsError } from '../protocol/errors.js';
 import { ASYMMETRIC_SPECS, type AsymmetricSpec, ecKeyParts, isAsymmetric } from './key-specs.js';
 import type { KeyRecord, KeyService } from './keys.js';
@@ -32,6 +31,14 @@ import {
  * and a 32-byte salt), ECDSA and SM2 signatures as DER SEQUENCE{r, s}, SM2PKE per GM/T 0009.
  */
 export const DIGEST_BYTES = 32;
+
+// ECDSA through @noble/curves, loaded on the first EC signature or verification, not at start-up.
+const nist = lazyModule<typeof import('@noble/curves/nist.js')>('@noble/curves/nist.js');
+const secp256k1 = lazyModule<typeof import('@noble/curves/secp256k1.js')>('@noble/curves/secp256k1.js');
+
+function ecdsaCurve(spec: AsymmetricSpec) {
+  return spec === 'EC_P256K' ? secp256k1().secp256k1 : nist().p256;
+}
 
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 
@@ -90,7 +97,7 @@ export function signDigest(
       return privateEncrypt({ key, padding: constants.RSA_NO_PADDING }, padded);
     }
     case 'ECDSA_SHA_256': {
-      const curve = spec === 'EC_P256K' ? secp256k1 : p256;
+      const curve = ecdsaCurve(spec);
       const { scalar } = ecKeyParts(pkcs8);
       return Buffer.from(curve.sign(digest, scalar, { prehash: false, format: 'der', lowS: false }));
     }
@@ -139,7 +146,7 @@ export function verifyDigest(
         return pssVerify(digest, em.subarray(em.length - Math.ceil((bits - 1) / 8)), bits - 1);
       }
       case 'ECDSA_SHA_256': {
-        const curve = spec === 'EC_P256K' ? secp256k1 : p256;
+        const curve = ecdsaCurve(spec);
         return curve.verify(signature, digest, spkiPoint(spki), {
           prehash: false,
           format: 'der',

@@ -1,22 +1,7 @@
-import 'reflect-metadata';
 import { createHash } from 'node:crypto';
-import { Attributes, CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import {
-  AlgorithmIdentifier,
-  Name as AsnName,
-  Attribute,
-  Certificate,
-  Extension,
-  Extensions,
-  GeneralName,
-  id_ce_subjectAltName,
-  id_ce_subjectKeyIdentifier,
-  SubjectAlternativeName,
-  SubjectKeyIdentifier,
-  SubjectPublicKeyInfo,
-} from '@peculiar/asn1-x509';
-import { Name } from '@peculiar/x509';
+import type { Name as AsnName, Certificate } from '@peculiar/asn1-x509';
+import type { Name } from '@peculiar/x509';
+import { lazyModule } from '../lazy.js';
 import { KmsError } from '../protocol/errors.js';
 import type { Table } from '../store/store.js';
 import {
@@ -35,6 +20,18 @@ import {
 import { unwrapMaterial, wrapMaterial } from './crypto.js';
 import { type AsymmetricSpec, generateMaterial } from './key-specs.js';
 import { partitionOf, type Scope, type World } from './world.js';
+
+// X.509 and PKCS#10 only for the certificate operations: loaded on first use, not at start-up.
+const asn1Csr = lazyModule<typeof import('@peculiar/asn1-csr')>('@peculiar/asn1-csr');
+const asn1Schema = lazyModule<typeof import('@peculiar/asn1-schema')>('@peculiar/asn1-schema');
+const asn1X509 = lazyModule<typeof import('@peculiar/asn1-x509')>('@peculiar/asn1-x509');
+const reflectMetadata = lazyModule('reflect-metadata');
+const loadX509 = lazyModule<typeof import('@peculiar/x509')>('@peculiar/x509');
+const x509 = () => {
+  // @peculiar/x509 needs the Reflect metadata API (tsyringe) in place before it loads.
+  reflectMetadata();
+  return loadX509();
+};
 
 /**
  * Certificates (the certificate manager of KMS): a key pair held by the service, a PKCS#10 request
@@ -94,6 +91,8 @@ function pemBlocks(text: string, label: string): Buffer[] {
 
 /** "CN=a,C=CN" (RFC 2253) → a DER Name; CN and C are required. */
 function parseSubject(subject: string): AsnName {
+  const { Name } = x509();
+  const { AsnConvert } = asn1Schema();
   let name: Name;
   try {
     name = new Name(subject);
@@ -103,11 +102,11 @@ function parseSubject(subject: string): AsnName {
   if (name.getField('CN').length === 0 || name.getField('C').length === 0) {
     throw invalid('Subject', 'CN and C are required.');
   }
-  return AsnConvert.parse(name.toArrayBuffer(), AsnName);
+  return AsnConvert.parse(name.toArrayBuffer(), asn1X509().Name);
 }
 
 function nameText(name: AsnName): string {
-  return new Name(AsnConvert.serialize(name)).toString().replace(/, /g, ',');
+  return new (x509().Name)(asn1Schema().AsnConvert.serialize(name)).toString().replace(/, /g, ',');
 }
 
 export class CertificateService {
@@ -166,6 +165,18 @@ export class CertificateService {
 
   /** PKCS#10, signed by the certificate's own private key. */
   private csr(spec: CertificateKeySpec, pkcs8: Buffer, subject: AsnName, sans: string[]): string {
+    const { Attributes, CertificationRequest, CertificationRequestInfo } = asn1Csr();
+    const { AsnConvert, OctetString } = asn1Schema();
+    const {
+      AlgorithmIdentifier,
+      Attribute,
+      Extension,
+      Extensions,
+      GeneralName,
+      id_ce_subjectAltName,
+      SubjectAlternativeName,
+      SubjectPublicKeyInfo,
+    } = asn1X509();
     const attributes = new Attributes();
     if (sans.length > 0) {
       const extensions = new Extensions([
@@ -223,6 +234,8 @@ export class CertificateService {
     const record = this.find(scope, certificateId);
     const [der, ...extra] = pemBlocks(certificatePem, 'CERTIFICATE');
     if (!der || extra.length > 0) throw invalid('Certificate', 'one PEM certificate.');
+    const { AsnConvert } = asn1Schema();
+    const { Certificate } = asn1X509();
     let certificate: Certificate;
     try {
       certificate = AsnConvert.parse(der, Certificate);
@@ -358,6 +371,8 @@ export class CertificateService {
     };
     const der = record.certificate ? pemBlocks(record.certificate, 'CERTIFICATE')[0] : undefined;
     if (!der) return base;
+    const { AsnConvert } = asn1Schema();
+    const { Certificate, id_ce_subjectKeyIdentifier, SubjectKeyIdentifier } = asn1X509();
     const certificate = AsnConvert.parse(der, Certificate);
     const tbs = certificate.tbsCertificate;
     const skiExtension = tbs.extensions?.find((e) => e.extnID === id_ce_subjectKeyIdentifier);

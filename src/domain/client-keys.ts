@@ -1,10 +1,12 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject, X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import { lazyModule } from '../lazy.js';
 import { KmsError } from '../protocol/errors.js';
 import type { Table } from '../store/store.js';
 import { isoSeconds } from './time.js';
 import type { Scope, World } from './world.js';
 import { issueCertificate } from './x509.js';
+
+const nodeForge = lazyModule<typeof import('node-forge')>('node-forge');
 
 /**
  * Client keys (`KAAP.<uuid>`): the credential of an application access point. CreateClientKey
@@ -57,6 +59,8 @@ function parseTime(name: string, text: string): number {
  * reader, Go's included) holding the RSA key and its certificate, base64.
  */
 function pkcs12(privateKeyPem: string, certificatePem: string, password: string): string {
+  // PKCS#12 through node-forge, loaded on the first client key made, not at start-up.
+  const forge = nodeForge();
   const key = forge.pki.privateKeyFromPem(privateKeyPem);
   const cert = forge.pki.certificateFromPem(certificatePem);
   const asn1 = forge.pkcs12.toPkcs12Asn1(key, [cert], password, { algorithm: '3des' });

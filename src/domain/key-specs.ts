@@ -5,13 +5,16 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { ECParameters, ECPrivateKey } from '@peculiar/asn1-ecc';
-import { PrivateKey, PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { lazyModule } from '../lazy.js';
 import { KmsError } from '../protocol/errors.js';
 import { KEY_SPECS as SYMMETRIC_SPECS, type KeySpec as SymmetricSpec } from './crypto.js';
 import type { Random } from './random.js';
+
+// ASN.1 (PKCS#8, RFC 5915) only for EC keys: loaded on first use, not at start-up.
+const asn1Ecc = lazyModule<typeof import('@peculiar/asn1-ecc')>('@peculiar/asn1-ecc');
+const asn1Pkcs8 = lazyModule<typeof import('@peculiar/asn1-pkcs8')>('@peculiar/asn1-pkcs8');
+const asn1Schema = lazyModule<typeof import('@peculiar/asn1-schema')>('@peculiar/asn1-schema');
+const asn1X509 = lazyModule<typeof import('@peculiar/asn1-x509')>('@peculiar/asn1-x509');
 
 /**
  * The key specs of CreateKey and what each allows: symmetric (crypto.ts), asymmetric key pairs and
@@ -237,6 +240,10 @@ function ecScalar(spec: AsymmetricSpec, random: Random): Buffer {
 
 /** PKCS#8 DER of an EC private key (RFC 5915 inside RFC 5208) with its public point. */
 function ecPrivateKeyInfo(spec: AsymmetricSpec, scalar: Buffer): Buffer {
+  const { ECParameters, ECPrivateKey } = asn1Ecc();
+  const { PrivateKey, PrivateKeyInfo } = asn1Pkcs8();
+  const { AsnConvert, OctetString } = asn1Schema();
+  const { AlgorithmIdentifier } = asn1X509();
   const info = ASYMMETRIC_SPECS[spec];
   const ecdh = createECDH(info.curve as string);
   ecdh.setPrivateKey(scalar);
@@ -258,6 +265,9 @@ function ecPrivateKeyInfo(spec: AsymmetricSpec, scalar: Buffer): Buffer {
 
 /** The raw private scalar and uncompressed public point of an EC PKCS#8 key. */
 export function ecKeyParts(pkcs8: Buffer): { scalar: Buffer; publicPoint: Buffer; curveOid: string } {
+  const { ECParameters, ECPrivateKey } = asn1Ecc();
+  const { PrivateKeyInfo } = asn1Pkcs8();
+  const { AsnConvert } = asn1Schema();
   const info = AsnConvert.parse(pkcs8, PrivateKeyInfo);
   const ecKey = AsnConvert.parse(info.privateKey.buffer, ECPrivateKey);
   const scalar = Buffer.from(ecKey.privateKey.buffer);

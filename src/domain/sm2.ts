@@ -1,8 +1,12 @@
 import { createECDH, createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { Integer, OctetString, Sequence, verifySchema } from 'asn1js';
-import { type KeyPairPoint, sm2 } from 'sm-crypto';
+import type { Integer, OctetString } from 'asn1js';
+import type { KeyPairPoint } from 'sm-crypto';
+import { lazyModule } from '../lazy.js';
 import type { Random } from './random.js';
+
+// Loaded on the first SM2 operation, not at start-up.
+const smCrypto = lazyModule<typeof import('sm-crypto')>('sm-crypto');
+const asn1 = lazyModule<typeof import('asn1js')>('asn1js');
 
 /**
  * SM2 (GB/T 32918, GM/T 0003) through sm-crypto: Node's OpenSSL knows the curve but cannot set the
@@ -14,9 +18,7 @@ export const SM2_USER_ID = '1234567812345678';
 const hex = (data: Buffer) => data.toString('hex');
 
 /** sm-crypto's big integers (jsbn): its signature nonce pool holds them. */
-const { BigInteger } = createRequire(import.meta.url)('jsbn') as {
-  BigInteger: new (value: string, radix: number) => KeyPairPoint['k'];
-};
+const jsbn = lazyModule<{ BigInteger: new (value: string, radix: number) => KeyPairPoint['k'] }>('jsbn');
 const SM2_ORDER = BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123');
 const POOL_SIZE = 4;
 
@@ -26,6 +28,7 @@ const POOL_SIZE = 4;
  * draws its own if a pool runs dry, which takes r = 0 or r + k = n more than three times).
  */
 function noncePool(random: Random): KeyPairPoint[] {
+  const { BigInteger } = jsbn();
   const pool: KeyPairPoint[] = [];
   while (pool.length < POOL_SIZE) {
     const k = BigInt(`0x${hex(random.bytes(32))}`);
@@ -48,7 +51,11 @@ function noncePool(random: Random): KeyPairPoint[] {
 /** Signs a 32-byte e = SM3(Z_A || M) that the caller computed (AsymmetricSign's Digest). */
 export function sm2SignDigest(scalar: Buffer, digest: Buffer, random: Random): Buffer {
   return Buffer.from(
-    sm2.doSignature([...digest], hex(scalar), { der: true, hash: false, pointPool: noncePool(random) }),
+    smCrypto().sm2.doSignature([...digest], hex(scalar), {
+      der: true,
+      hash: false,
+      pointPool: noncePool(random),
+    }),
     'hex',
   );
 }
@@ -56,7 +63,7 @@ export function sm2SignDigest(scalar: Buffer, digest: Buffer, random: Random): B
 /** Signs a message: e = SM3(Z_A || M) with the documented user ID. */
 export function sm2SignMessage(scalar: Buffer, publicPoint: Buffer, message: Buffer, random: Random): Buffer {
   return Buffer.from(
-    sm2.doSignature([...message], hex(scalar), {
+    smCrypto().sm2.doSignature([...message], hex(scalar), {
       pointPool: noncePool(random),
       der: true,
       hash: true,
@@ -69,7 +76,10 @@ export function sm2SignMessage(scalar: Buffer, publicPoint: Buffer, message: Buf
 
 export function sm2VerifyDigest(publicPoint: Buffer, digest: Buffer, signature: Buffer): boolean {
   try {
-    return sm2.doVerifySignature([...digest], hex(signature), hex(publicPoint), { der: true, hash: false });
+    return smCrypto().sm2.doVerifySignature([...digest], hex(signature), hex(publicPoint), {
+      der: true,
+      hash: false,
+    });
   } catch {
     return false;
   }
@@ -77,7 +87,7 @@ export function sm2VerifyDigest(publicPoint: Buffer, digest: Buffer, signature: 
 
 export function sm2VerifyMessage(publicPoint: Buffer, message: Buffer, signature: Buffer): boolean {
   try {
-    return sm2.doVerifySignature([...message], hex(signature), hex(publicPoint), {
+    return smCrypto().sm2.doVerifySignature([...message], hex(signature), hex(publicPoint), {
       der: true,
       hash: true,
       userId: SM2_USER_ID,
@@ -112,8 +122,9 @@ function sm3(data: Buffer): Buffer {
 
 /** SM2PKE encryption to GM/T 0009 DER. */
 export function sm2Encrypt(publicPoint: Buffer, plaintext: Buffer): Buffer {
-  const raw = Buffer.from(sm2.doEncrypt([...plaintext], hex(publicPoint), 1), 'hex');
+  const raw = Buffer.from(smCrypto().sm2.doEncrypt([...plaintext], hex(publicPoint), 1), 'hex');
   // sm-crypto's raw C1C3C2 omits the 0x04 of C1: x(32) y(32) C3(32) C2.
+  const { OctetString, Sequence } = asn1();
   const sequence = new Sequence({
     value: [
       unsignedInteger(raw.subarray(0, 32)),
@@ -131,7 +142,7 @@ export function sm2Decrypt(scalar: Buffer, ciphertext: Buffer): Buffer | undefin
   if (!parts || parts.c2.length === 0) return undefined;
   const raw = Buffer.concat([parts.x, parts.y, parts.c3, parts.c2]).toString('hex');
   try {
-    const out = sm2.doDecrypt(raw, hex(scalar), 1, { output: 'array' }) as unknown as number[];
+    const out = smCrypto().sm2.doDecrypt(raw, hex(scalar), 1, { output: 'array' }) as unknown as number[];
     return out.length === 0 ? undefined : Buffer.from(out);
   } catch {
     return undefined;
@@ -139,6 +150,7 @@ export function sm2Decrypt(scalar: Buffer, ciphertext: Buffer): Buffer | undefin
 }
 
 function parseCipher(data: Buffer): { x: Buffer; y: Buffer; c3: Buffer; c2: Buffer } | undefined {
+  const { Integer, OctetString, Sequence, verifySchema } = asn1();
   const schema = new Sequence({
     value: [
       new Integer({ name: 'x' }),
@@ -171,7 +183,7 @@ function unsignedInteger(bytes: Buffer): Integer {
   // DER integers carry no superfluous leading zeros.
   let start = 0;
   while (start < value.length - 1 && value[start] === 0 && (value[start + 1] as number) < 0x80) start++;
-  return new Integer({ valueHex: toArrayBuffer(value.subarray(start)) });
+  return new (asn1().Integer)({ valueHex: toArrayBuffer(value.subarray(start)) });
 }
 
 function toArrayBuffer(data: Buffer): ArrayBuffer {

@@ -1,35 +1,10 @@
 import { createHash, type KeyObject, sign } from 'node:crypto';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import {
-  AlgorithmIdentifier,
-  AttributeTypeAndValue,
-  AttributeValue,
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  Certificate,
-  ExtendedKeyUsage,
-  Extension,
-  Extensions,
-  GeneralName,
-  id_ce_authorityKeyIdentifier,
-  id_ce_basicConstraints,
-  id_ce_extKeyUsage,
-  id_ce_keyUsage,
-  id_ce_subjectAltName,
-  id_ce_subjectKeyIdentifier,
-  id_kp_serverAuth,
-  KeyIdentifier,
-  KeyUsage,
-  KeyUsageFlags,
-  Name,
-  RelativeDistinguishedName,
-  SubjectAlternativeName,
-  SubjectKeyIdentifier,
-  SubjectPublicKeyInfo,
-  TBSCertificate,
-  Validity,
-  Version,
-} from '@peculiar/asn1-x509';
+import type { Extension, Name } from '@peculiar/asn1-x509';
+import { lazyModule } from '../lazy.js';
+
+// Loaded on the first certificate issued (instance CA, TLS, client key), not at start-up.
+const asn1Schema = lazyModule<typeof import('@peculiar/asn1-schema')>('@peculiar/asn1-schema');
+const asn1X509 = lazyModule<typeof import('@peculiar/asn1-x509')>('@peculiar/asn1-x509');
 
 /**
  * Issues X.509 certificates synchronously (ECDSA or RSA issuers, SHA-256), for the KMS instance CAs,
@@ -59,6 +34,7 @@ export interface CertificateRequest {
 }
 
 function name(fields: { commonName: string; organization?: string }): Name {
+  const { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } = asn1X509();
   const rdn = (type: string, value: string) =>
     new RelativeDistinguishedName([
       new AttributeTypeAndValue({ type, value: new AttributeValue({ utf8String: value }) }),
@@ -75,6 +51,8 @@ function keyId(publicKey: KeyObject): Buffer {
 }
 
 function extension(id: string, value: unknown, critical = false): Extension {
+  const { AsnConvert, OctetString } = asn1Schema();
+  const { Extension } = asn1X509();
   return new Extension({ extnID: id, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 }
 
@@ -93,6 +71,32 @@ function toPem(der: ArrayBuffer): string {
 
 /** A certificate for `request`, signed by `issuer` (self-signed when the issuer holds its own key). */
 export function issueCertificate(request: CertificateRequest, issuer: Issuer): string {
+  const { AsnConvert } = asn1Schema();
+  const {
+    AlgorithmIdentifier,
+    AuthorityKeyIdentifier,
+    BasicConstraints,
+    Certificate,
+    ExtendedKeyUsage,
+    Extensions,
+    GeneralName,
+    id_ce_authorityKeyIdentifier,
+    id_ce_basicConstraints,
+    id_ce_extKeyUsage,
+    id_ce_keyUsage,
+    id_ce_subjectAltName,
+    id_ce_subjectKeyIdentifier,
+    id_kp_serverAuth,
+    KeyIdentifier,
+    KeyUsage,
+    KeyUsageFlags,
+    SubjectAlternativeName,
+    SubjectKeyIdentifier,
+    SubjectPublicKeyInfo,
+    TBSCertificate,
+    Validity,
+    Version,
+  } = asn1X509();
   const serial = Buffer.from(request.serial);
   // A positive INTEGER whose first byte is not zero: DER wants the minimal encoding.
   serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;

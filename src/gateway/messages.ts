@@ -1,12 +1,12 @@
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { packagePath } from '../paths.js';
 import { KmsError } from '../protocol/errors.js';
 
 /**
  * The protobuf messages of the KMS Instance API, from the emulator's own schema file
  * (schemas/kms-instance-api.proto, shipped with the package). Loaded on first use.
  */
-const schemaPath = fileURLToPath(new URL('../../schemas/kms-instance-api.proto', import.meta.url));
+const schemaPath = packagePath('schemas', 'kms-instance-api.proto');
 let root: protobuf.Root | undefined;
 
 function type(name: string): protobuf.Type | undefined {

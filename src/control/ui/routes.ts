@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Response, Router } from 'express';
+import type { Response, Router } from 'express';
 import type { Emulator } from '../../emulator.js';
+import { expressModule } from '../../lazy-express.js';
+import { PACKAGE_ROOT } from '../../paths.js';
 import { buildCoverage, type CoverageReport } from '../coverage-report.js';
 import { worldView } from './world-view.js';
 
-/** The package root: three levels up from src/control/ui/ and from dist/control/ui/ alike. */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = PACKAGE_ROOT;
 const PAGE_DIR = join(ROOT, 'ui');
 
 const ASSETS: Record<string, string> = {
@@ -21,7 +21,7 @@ const ASSETS: Record<string, string> = {
  * send; the data the page then fetches carries it.
  */
 export function dashboardPage(): Router {
-  const router = Router();
+  const router = expressModule().Router();
   router.get(['/ui', '/ui/'], (_req, res) => {
     page(res, 'index.html', 'text/html; charset=utf-8');
   });
@@ -43,7 +43,7 @@ export function dashboardPage(): Router {
  * other control endpoints.
  */
 export function dashboardDataRoutes(emulator: Emulator): Router {
-  const router = Router();
+  const router = expressModule().Router();
   let coverage: CoverageReport | undefined;
 
   router.get('/world', (_req, res) => {
