@@ -22,15 +22,6 @@ const INLINE = new Set([
   'nanoid',
   'lowdb',
   'steno',
-  'raw-body',
-  'bytes',
-  'http-errors',
-  'depd',
-  'inherits',
-  'setprototypeof',
-  'statuses',
-  'toidentifier',
-  'unpipe',
 ]);
 const packageName = (specifier) => specifier.split('/', specifier.startsWith('@') ? 2 : 1).join('/');
 const externalPackages = {
@@ -60,7 +51,7 @@ await build({
   platform: 'node',
   target: 'node20',
   plugins: [externalPackages],
-  // Bundled CommonJS code (raw-body) requires its external dependencies (iconv-lite) at run time.
+  // Bundled code may require external packages at run time (createRequire, as src/lazy.ts does).
   banner: {
     js: `${MARK}\nimport { createRequire as __kmsCreateRequire } from 'node:module';\nconst require = __kmsCreateRequire(import.meta.url);`,
   },

@@ -2,12 +2,13 @@ import type { IncomingHttpHeaders, RequestListener, ServerResponse } from 'node:
 import type { Socket } from 'node:net';
 import type express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import getRawBody from 'raw-body';
+import type getRawBodyType from 'raw-body';
 import { API_VERSION, findOperation, invoke } from './api/index.js';
 import { checkControlAccess, YAML_TYPES } from './control/guard.js';
 import { lazyControlRoutes } from './control/lazy-routes.js';
 import type { Emulator } from './emulator.js';
 import { DroppedConnection } from './fixtures/faults.js';
+import { lazyModule } from './lazy.js';
 import { expressModule } from './lazy-express.js';
 import { decodeBody, mediaType, parseByteSize, parseJsonBody } from './protocol/body.js';
 import type { Principal } from './protocol/credentials.js';
@@ -38,6 +39,14 @@ export interface CallRecord {
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
+
+/**
+ * raw-body (with iconv-lite, ~15 ms to load) reads request bodies. A GET has none, so it loads on
+ * the first request that sends one, not at start-up.
+ */
+const rawBodyModule = lazyModule<typeof getRawBodyType>('raw-body');
+const getRawBody: typeof getRawBodyType = ((...args: Parameters<typeof getRawBodyType>) =>
+  (rawBodyModule() as (...a: unknown[]) => unknown)(...args)) as typeof getRawBodyType;
 
 /** Seeds can be large; everything else on the control plane is small. */
 const CONTROL_BODY_LIMIT = 10 * 1024 * 1024;
