@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { type FileHandle, open as openFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { FILE_MODE, resolve, StateFileError, snapshotDb, snapshotDbSync, type View } from './snapshot.js';
+import { FILE_MODE, LazyBlock, StateFileError, snapshotDb, snapshotDbSync, type View } from './snapshot.js';
 
 export { readStateFile, SCHEMA_VERSION, type StateFile, StateFileError } from './snapshot.js';
 
@@ -27,7 +27,7 @@ export { readStateFile, SCHEMA_VERSION, type StateFile, StateFileError } from '.
  * request path: the journal is rotated, a point-in-time view is written in chunks to a temp file
  * (fsynced, renamed, directory fsynced), and only then is the old journal removed.
  *
- * Records read from the snapshot stay encoded until first read (snapshot.ts `LazyRecord`): every
+ * Records read from the snapshot stay encoded until first read (snapshot.ts `LazyBlock`): every
  * read of a partition's map goes through `valueAt`/`materialize`, which decode them.
  */
 
@@ -459,10 +459,14 @@ export class Store {
     }
   }
 
+  /** A point-in-time copy of every partition (records are immutable: copying ids and values suffices). */
   private view(): View {
     return Array.from(this.data, ([table, partitions]) => [
       table,
-      Array.from(partitions, ([partition, records]) => [partition, Array.from(records)]),
+      Array.from(partitions, ([partition, records]) => [
+        partition,
+        { ids: Array.from(records.keys()), values: Array.from(records.values()) },
+      ]),
     ]);
   }
 
@@ -557,8 +561,9 @@ function fromView(view: View): Map<string, TableMap> {
   const data = new Map<string, TableMap>();
   for (const [table, partitions] of view) {
     const tableMap: TableMap = new Map();
-    for (const [partition, records] of partitions) {
-      const part: Partition = new Map(records);
+    for (const [partition, { ids, values }] of partitions) {
+      const part: Partition = new Map();
+      for (let i = 0; i < ids.length; i++) part.set(ids[i] as string, values[i]);
       if (part.size > 0) tableMap.set(partition, part);
     }
     data.set(table, tableMap);
@@ -566,13 +571,20 @@ function fromView(view: View): Map<string, TableMap> {
   return data;
 }
 
-/** A partition's record, decoded if it was still as read from the snapshot. */
+/** A partition's record, decoding its block (and so every record of it) if it was not read yet. */
 function valueAt(part: Partition | undefined, id: string): Json {
   const value = part?.get(id);
-  if (value === undefined || typeof value !== 'object' || value === null) return value;
-  const decoded = resolve(value);
-  if (decoded !== value) (part as Partition).set(id, decoded);
-  return decoded;
+  if (!(value instanceof LazyBlock)) return value;
+  decodeInto(part as Partition, value);
+  return (part as Partition).get(id);
+}
+
+/** Puts a block's records in place of the block, where the partition still holds it. */
+function decodeInto(part: Partition, block: LazyBlock): void {
+  const records = block.decode();
+  block.ids.forEach((id, i) => {
+    if (part.get(id) === block) part.set(id, records[i]);
+  });
 }
 
 /** A partition's records in insertion order, every one decoded. */
@@ -581,9 +593,8 @@ function materialize(part: Partition | undefined): Json[] {
   const out = new Array<Json>(part.size);
   let i = 0;
   for (const [id, value] of part) {
-    const decoded = resolve(value);
-    if (decoded !== value) part.set(id, decoded);
-    out[i++] = decoded;
+    if (value instanceof LazyBlock) decodeInto(part, value);
+    out[i++] = value instanceof LazyBlock ? part.get(id) : value;
   }
   return out;
 }
