@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeBlock, decodeColumn, encodeBlock, encodeColumn } from '../src/store/columns.js';
 import { type Index, readStateFile, SCHEMA_VERSION, StateFileError, Store } from '../src/store/store.js';
+import { crashImage } from './helpers/crash-image.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'kms-store-scale-'));
 
@@ -236,13 +237,7 @@ describe('Store at scale', () => {
       );
       // A restart from what is on disk now (no close: as after a crash) holds every acknowledged write.
       if (round % 5 === 4) {
-        const copyDir = dir();
-        for (const suffix of ['', '.journal', '.journal.next']) {
-          try {
-            writeFileSync(join(copyDir, `state.json${suffix}`), readFileSync(`${file}${suffix}`));
-          } catch {}
-        }
-        const reader = new Store({ file: join(copyDir, 'state.json') });
+        const reader = new Store({ file: crashImage(file) });
         await reader.open();
         for (const [id, at] of acknowledged) expect(reader.table<Item>('items').peek('p', id)?.at).toBe(at);
         await reader.close();
