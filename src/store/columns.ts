@@ -5,7 +5,9 @@
  * not once per record), a value shared by many records (a policy, an account, a state: a small
  * dictionary), a constant, an increasing number (a timestamp: deltas), a long common prefix (a data
  * key blob under the same key). The result is plain JSON that parses several times faster than the
- * objects it stands for, and decoding shares one string among the records that repeat it.
+ * objects it stands for, and decoding shares one string among the records that repeat it. Other
+ * strings of a column are joined into one: JSON.parse then makes one string where it would make a
+ * thousand, and a record's own string is cut out of it only when the block is decoded.
  */
 type Json = unknown;
 
@@ -14,7 +16,7 @@ export type Column =
   | { c: Json } // every value the same primitive
   | { d: Json[]; i: number[] } // a dictionary of primitives and each value's index
   | { x: number[] } // integers as differences from the previous one
-  | { p: string; v: string[] } // strings after a prefix they all share
+  | { p?: string; j: Column; s: string } // strings joined into one (after a prefix they all share), and their lengths
   | { v: Json[] } // the values as they are
   | { a: Column; e: Column } // arrays: their lengths, then all their items in order
   | { o: number[][]; k: string[]; s?: Column; f: Column[] }; // objects: shapes, field names, shape per value, fields
@@ -123,7 +125,12 @@ function encodePrimitives(raw: Json[]): Column {
       while (k < max && prefix.charCodeAt(k) === s.charCodeAt(k)) k++;
       if (k < prefix.length) prefix = prefix.slice(0, k);
     }
-    if (prefix.length >= PREFIX_MIN) return { p: prefix, v: strings.map((s) => s.slice(prefix.length)) };
+    const cut = prefix.length >= PREFIX_MIN ? prefix.length : 0;
+    const lengths = strings.map((s) => s.length - cut);
+    const joined = cut > 0 ? strings.map((s) => s.slice(cut)).join('') : strings.join('');
+    return cut > 0
+      ? { p: prefix, j: encodeColumn(lengths), s: joined }
+      : { j: encodeColumn(lengths), s: joined };
   }
   return { v: values };
 }
@@ -191,7 +198,24 @@ export function decodeColumn(column: Column, n: number): Json[] {
     }
     return out;
   }
-  if ('p' in column) return checked(column.v, n).map((s) => column.p + (s as string));
+  if ('j' in column) {
+    const lengths = decodeColumn(column.j, n) as number[];
+    const joined = column.s;
+    const prefix = column.p ?? '';
+    if (typeof joined !== 'string' || typeof prefix !== 'string')
+      throw new Error('a string column without its text');
+    const out = new Array<Json>(n);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const length = lengths[i] as number;
+      if (!Number.isSafeInteger(length) || length < 0 || at + length > joined.length)
+        throw new Error('a string column of the wrong length');
+      out[i] = prefix + joined.slice(at, at + length);
+      at += length;
+    }
+    if (at !== joined.length) throw new Error('a string column of the wrong length');
+    return out;
+  }
   if ('a' in column) {
     const lengths = decodeColumn(column.a, n) as number[];
     let total = 0;

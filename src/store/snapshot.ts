@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { open as openFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -163,12 +164,21 @@ export function snapshotDbSync(file: string, options: SnapshotOptions): LowSync<
   return new LowSync<View>(new SnapshotFileSync(file, options), []);
 }
 
+/**
+ * The file's text. An ASCII file (what the emulator writes unless a value holds other characters) is
+ * copied straight into a one-byte string, twice as fast as decoding UTF-8.
+ */
+function readText(file: string): string {
+  const bytes = readFileSync(file);
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+}
+
 /** The snapshot's records as a view; null when there is no file yet. A corrupt or newer file stops start-up. */
 function readSnapshot(file: string): View | null {
   if (!existsSync(file)) return null;
   let loaded: Partial<StateFile> | null;
   try {
-    loaded = JSON.parse(readFileSync(file, 'utf8')) as Partial<StateFile> | null;
+    loaded = JSON.parse(readText(file)) as Partial<StateFile> | null;
   } catch (error) {
     throw new StateFileError(`State file ${file} is not valid JSON (${(error as Error).message}).`);
   }
