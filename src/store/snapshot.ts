@@ -76,7 +76,7 @@ export const FILE_MODE = 0o600;
 /** Records per block: a block is one slice of a background compaction (a few ms of work). */
 const BLOCK_ROWS = 250;
 /** The async adapter flushes the temp file whenever this much was written since the last flush. */
-const FLUSH_BYTES = 4 * 1024 * 1024;
+const FLUSH_BYTES = 1024 * 1024;
 
 export interface SnapshotOptions {
   fsync: boolean;
