@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Emulator } from '../src/index.js';
-import { StateFileError, Store } from '../src/store/store.js';
+import { readStateFile, SCHEMA_VERSION, StateFileError, Store } from '../src/store/store.js';
+import { crashImage } from './helpers/crash-image.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'kms-store-'));
 
@@ -54,7 +55,8 @@ describe('Store', () => {
     things.delete('acct/cn-hangzhou', 't0');
     await first.commit();
     // Not closed: the process might have died here. What was committed must survive.
-    const second = new Store({ file });
+    const image = crashImage(file);
+    const second = new Store({ file: image });
     await second.open();
     const reloaded = second.table<{ n: number }>('things');
     expect(
@@ -65,10 +67,11 @@ describe('Store', () => {
     ).toEqual([1, 2, 3, 4]);
     expect(reloaded.get('acct/cn-hangzhou', 't0')).toBeUndefined();
     await second.close();
-    const snapshot = JSON.parse(readFileSync(file, 'utf8'));
-    expect(snapshot.schemaVersion).toBe(1);
-    expect(Object.keys(snapshot.tables.things['acct/cn-hangzhou']).sort()).toEqual(['t1', 't2', 't3', 't4']);
-    expect(readFileSync(`${file}.journal`, 'utf8')).toBe('');
+    expect(JSON.parse(readFileSync(image, 'utf8')).schemaVersion).toBe(SCHEMA_VERSION);
+    const snapshot = readStateFile(image);
+    expect(Object.keys(snapshot.things?.['acct/cn-hangzhou'] ?? {}).sort()).toEqual(['t1', 't2', 't3', 't4']);
+    expect(readFileSync(`${image}.journal`, 'utf8')).toBe('');
+    await first.close();
   });
 
   it('appends to the journal without rewriting the snapshot on every write', async () => {

@@ -12,9 +12,9 @@ import {
 } from 'node:fs';
 import { type FileHandle, open as openFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { FILE_MODE, StateFileError, snapshotDb, snapshotDbSync, type View } from './snapshot.js';
+import { FILE_MODE, LazyBlock, StateFileError, snapshotDb, snapshotDbSync, type View } from './snapshot.js';
 
-export { SCHEMA_VERSION, type StateFile, StateFileError } from './snapshot.js';
+export { readStateFile, SCHEMA_VERSION, type StateFile, StateFileError } from './snapshot.js';
 
 /**
  * Persistence for everything the emulator knows. Records live in tables, each split into partitions
@@ -22,9 +22,13 @@ export { SCHEMA_VERSION, type StateFile, StateFileError } from './snapshot.js';
  * `ordered` hand it out without a copy, and `get`/`list` copy only for callers that change and `put`
  * it back. A write is appended to a journal beside the JSON snapshot and is durable once `commit()`
  * resolves; concurrent committers share one append and one fdatasync (group commit). Every
- * `compactEvery` writes the snapshot is rewritten off the request path: the journal is rotated,
- * a point-in-time view is written in chunks to a temp file (fsynced, renamed, directory fsynced),
- * and only then is the old journal removed.
+ * `compactEvery` writes (or, in a large store, once the journal holds a quarter as many writes as
+ * there are records, so that compaction costs O(1) a write) the snapshot is rewritten off the
+ * request path: the journal is rotated, a point-in-time view is written in chunks to a temp file
+ * (fsynced, renamed, directory fsynced), and only then is the old journal removed.
+ *
+ * Records read from the snapshot stay encoded until first read (snapshot.ts `LazyBlock`): every
+ * read of a partition's map goes through `valueAt`/`materialize`, which decode them.
  */
 
 type Json = unknown;
@@ -107,6 +111,10 @@ export class Store {
   private compaction: Promise<void> | undefined;
   /** The journal was rotated to `.journal.next` and the old one is still on disk. */
   private rotated = false;
+  /** Something was written since the snapshot was last rewritten in full (or the journal held writes). */
+  private changed = false;
+  /** Long strings seen in recent writes: a value many records repeat (a policy) is kept once. */
+  private readonly strings = new StringPool();
   readonly stats: StoreStats = {
     journalSyncs: 0,
     journalWrites: 0,
@@ -179,7 +187,9 @@ export class Store {
           keep = offset;
           break;
         }
+        if (entry.v !== undefined) entry.v = copy(entry.v, this.strings);
         this.apply(entry);
+        this.changed = true;
         this.journalLength += 1;
       }
       offset += bytes;
@@ -216,7 +226,7 @@ export class Store {
   private apply(entry: JournalEntry): void {
     const part = this.partition(entry.t, entry.p, entry.v !== undefined);
     if (!part) return;
-    const old = part.get(entry.id);
+    const old = valueAt(part, entry.id);
     const indexes = this.indexes.get(entry.t)?.get(entry.p);
     if (entry.v === undefined) {
       if (old === undefined) return;
@@ -236,12 +246,13 @@ export class Store {
   }
 
   private record(entry: JournalEntry): void {
+    this.changed = true;
     if (this.undo)
       this.undo.push({
         t: entry.t,
         p: entry.p,
         id: entry.id,
-        v: this.partition(entry.t, entry.p, false)?.get(entry.id),
+        v: valueAt(this.partition(entry.t, entry.p, false), entry.id),
       });
     this.apply(entry);
     if (this.journalPath) this.pending.push(JSON.stringify(entry));
@@ -261,7 +272,7 @@ export class Store {
     let sorted = byIndex.get(index);
     if (!sorted) {
       sorted = [];
-      for (const value of this.partition(table, partition, false)?.values() ?? []) {
+      for (const value of materialize(this.partition(table, partition, false))) {
         if (!index.where || index.where(value)) sorted.push(deepFreeze(value));
       }
       sorted.sort((a, b) => index.compare(a, b));
@@ -273,20 +284,19 @@ export class Store {
   table<T>(name: string): Table<T> {
     return {
       get: (partition, id) => {
-        const value = this.partition(name, partition, false)?.get(id);
+        const value = valueAt(this.partition(name, partition, false), id);
         return value === undefined ? undefined : (copy(value) as T);
       },
       peek: (partition, id) => {
-        const value = this.partition(name, partition, false)?.get(id);
+        const value = valueAt(this.partition(name, partition, false), id);
         return value === undefined ? undefined : (deepFreeze(value) as T);
       },
-      list: (partition) =>
-        Array.from(this.partition(name, partition, false)?.values() ?? [], (v) => copy(v) as T),
+      list: (partition) => materialize(this.partition(name, partition, false)).map((v) => copy(v) as T),
       ordered: (partition, index) => this.orderedView(name, partition, index as Index<unknown>) as T[],
-      put: (partition, id, value) => this.record({ t: name, p: partition, id, v: deepFreeze(copy(value)) }),
+      put: (partition, id, value) =>
+        this.record({ t: name, p: partition, id, v: deepFreeze(copy(value, this.strings)) }),
       delete: (partition, id) => {
-        if (this.partition(name, partition, false)?.get(id) !== undefined)
-          this.record({ t: name, p: partition, id });
+        if (this.partition(name, partition, false)?.has(id)) this.record({ t: name, p: partition, id });
       },
       partitions: () => [...(this.data.get(name)?.keys() ?? [])],
       count: (partition) => {
@@ -361,7 +371,7 @@ export class Store {
         } catch (error) {
           waiters.reject(error);
         }
-        if (this.journalLength >= this.compactEvery && !this.compaction) {
+        if (this.journalLength >= this.compactThreshold() && !this.compaction) {
           // Rotated here, between two appends, so that no append is under way on the old journal.
           try {
             await this.rotate();
@@ -397,6 +407,16 @@ export class Store {
       this.stats.journalSyncs += 1;
     }
     this.journalLength += batch.length;
+  }
+
+  /**
+   * Writes in the journal that start a compaction: `compactEvery`, or a quarter of the records held
+   * when that is more, so that rewriting the snapshot costs O(1) a write however many records there are.
+   */
+  private compactThreshold(): number {
+    let records = 0;
+    for (const tableMap of this.data.values()) for (const part of tableMap.values()) records += part.size;
+    return Math.max(this.compactEvery, Math.floor(records / 4));
   }
 
   /** New writes go to `.journal.next`; the old journal stays until the snapshot covering it is durable. */
@@ -439,10 +459,14 @@ export class Store {
     }
   }
 
+  /** A point-in-time copy of every partition (records are immutable: copying ids and values suffices). */
   private view(): View {
     return Array.from(this.data, ([table, partitions]) => [
       table,
-      Array.from(partitions, ([partition, records]) => [partition, Array.from(records)]),
+      Array.from(partitions, ([partition, records]) => [
+        partition,
+        { ids: Array.from(records.keys()), values: Array.from(records.values()) },
+      ]),
     ]);
   }
 
@@ -450,6 +474,7 @@ export class Store {
   private async compactNow(): Promise<void> {
     if (!this.options.file || !this.journalPath || !this.nextJournalPath) return;
     while (this.compaction) await this.compaction;
+    this.changed = false;
     await this.journal?.close();
     this.journal = undefined;
     this.writeSnapshotSync();
@@ -501,6 +526,12 @@ export class Store {
     if (!this.journalPath) return;
     await this.settle();
     if (!this.journal) return;
+    if (!this.changed && !this.rotated) {
+      // Nothing was written since the snapshot was read or rewritten: it is already the whole state.
+      await this.journal.close();
+      this.journal = undefined;
+      return;
+    }
     await this.compactNow();
   }
 }
@@ -530,8 +561,9 @@ function fromView(view: View): Map<string, TableMap> {
   const data = new Map<string, TableMap>();
   for (const [table, partitions] of view) {
     const tableMap: TableMap = new Map();
-    for (const [partition, records] of partitions) {
-      const part: Partition = new Map(records);
+    for (const [partition, { ids, values }] of partitions) {
+      const part: Partition = new Map();
+      for (let i = 0; i < ids.length; i++) part.set(ids[i] as string, values[i]);
       if (part.size > 0) tableMap.set(partition, part);
     }
     data.set(table, tableMap);
@@ -539,14 +571,62 @@ function fromView(view: View): Map<string, TableMap> {
   return data;
 }
 
+/** A partition's record, decoding its block (and so every record of it) if it was not read yet. */
+function valueAt(part: Partition | undefined, id: string): Json {
+  const value = part?.get(id);
+  if (!(value instanceof LazyBlock)) return value;
+  decodeInto(part as Partition, value);
+  return (part as Partition).get(id);
+}
+
+/** Puts a block's records in place of the block, where the partition still holds it. */
+function decodeInto(part: Partition, block: LazyBlock): void {
+  const records = block.decode();
+  block.ids.forEach((id, i) => {
+    if (part.get(id) === block) part.set(id, records[i]);
+  });
+}
+
+/** A partition's records in insertion order, every one decoded. */
+function materialize(part: Partition | undefined): Json[] {
+  if (!part) return [];
+  const out = new Array<Json>(part.size);
+  let i = 0;
+  for (const [id, value] of part) {
+    if (value instanceof LazyBlock) decodeInto(part, value);
+    out[i++] = value instanceof LazyBlock ? part.get(id) : value;
+  }
+  return out;
+}
+
+/**
+ * Keeps one copy of a long string that many records repeat (a default policy): a small
+ * direct-mapped cache, found by length and two characters (no hashing of the whole string), so a
+ * value seen again is shared and a unique one only takes a slot until another lands there.
+ */
+class StringPool {
+  private readonly slots = new Array<string>(4096).fill('');
+
+  take(value: string): string {
+    const n = value.length;
+    if (n < 32) return value;
+    const slot = (n * 31 + value.charCodeAt(n >> 1) * 7 + value.charCodeAt(n - 3)) & 4095;
+    const known = this.slots[slot];
+    if (known === value) return known;
+    this.slots[slot] = value;
+    return value;
+  }
+}
+
 /** A deep copy of a JSON value (records are plain JSON: faster than structuredClone). */
-function copy(value: Json): Json {
+function copy(value: Json, strings?: StringPool): Json {
+  if (typeof value === 'string') return strings ? strings.take(value) : value;
   if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map(copy);
+  if (Array.isArray(value)) return value.map((v) => copy(v, strings));
   const out: Record<string, Json> = {};
   for (const key in value as Record<string, Json>) {
     const v = (value as Record<string, Json>)[key];
-    if (v !== undefined) out[key] = copy(v);
+    if (v !== undefined) out[key] = copy(v, strings);
   }
   return out;
 }

@@ -1,0 +1,291 @@
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeBlock, decodeColumn, encodeBlock, encodeColumn } from '../src/store/columns.js';
+import { type Index, readStateFile, SCHEMA_VERSION, StateFileError, Store } from '../src/store/store.js';
+import { crashImage } from './helpers/crash-image.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'kms-store-scale-'));
+
+/** A small deterministic generator of JSON values of every kind the codec distinguishes. */
+function generator(seed: number) {
+  let state = seed;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)] as T;
+  const value = (depth: number): unknown => {
+    const roll = next();
+    if (depth > 2 || roll < 0.5) {
+      return pick<() => unknown>([
+        () => Math.floor(next() * 1e6),
+        () => 1_796_169_037_561 + Math.floor(next() * 1000),
+        () => next() * 10 - 5,
+        () => pick(['Enabled', 'Disabled', '', 'a fairly long shared string that repeats across records']),
+        () => `unique-${Math.floor(next() * 1e9)}-${'x'.repeat(Math.floor(next() * 40))}`,
+        () => pick([true, false, null]),
+      ])();
+    }
+    if (roll < 0.75) return Array.from({ length: Math.floor(next() * 4) }, () => value(depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const key of ['a', 'b', 'versions', 'policy', '__proto__', '1', 'ünïcode'])
+      if (next() < 0.5)
+        Object.defineProperty(out, key, { value: value(depth + 1), enumerable: true, writable: true });
+    return out;
+  };
+  return { value, next };
+}
+
+describe('Snapshot column codec', () => {
+  it('gives back exactly what JSON would, for records of any shape', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const { value } = generator(seed);
+      const entries = Array.from({ length: 1 + (seed % 7) * 40 }, (_, i) => [`id${i}`, value(0)] as const);
+      const block = JSON.parse(JSON.stringify(encodeBlock(entries)));
+      const back = decodeBlock(block);
+      // What a plain JSON round trip gives is the reference (own __proto__ fields included).
+      expect(back).toEqual(JSON.parse(JSON.stringify(entries)));
+      const reference = JSON.parse(JSON.stringify(entries)) as Array<[string, unknown]>;
+      back.forEach(([, record], i) => {
+        const expected = reference[i]?.[1];
+        if (expected && typeof expected === 'object' && Object.hasOwn(expected, '__proto__')) {
+          expect(Object.hasOwn(record as object, '__proto__')).toBe(true);
+          expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+        }
+      });
+    }
+  });
+
+  it('writes repeated values once, timestamps as deltas, and a long shared prefix once', () => {
+    const policy = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Resource: ['*'] }] });
+    const records = Array.from({ length: 100 }, (_, i) => ({
+      policy,
+      created: 1_796_169_037_561 + i * 3,
+      blob: `S0VCMSQxNGU5ZjFmNi1mNzU4LTRkNTktYmEwZi1l${i.toString(36).padStart(8, '0')}`,
+    }));
+    const column = encodeColumn(records);
+    const text = JSON.stringify(column);
+    expect(text.split(policy.slice(1, -1).replace(/"/g, '\\"')).length - 1).toBe(1);
+    expect(text).not.toContain('1796169037564');
+    expect(text.split('S0VCMSQxNGU5ZjFmNi1mNzU4').length - 1).toBe(1);
+    const back = decodeColumn(JSON.parse(text), 100) as typeof records;
+    expect(back).toEqual(records);
+  });
+
+  it('refuses a block that does not add up, and a state file holding one names the file', async () => {
+    const entries = [
+      ['a', { n: 1 }],
+      ['b', { n: 2 }],
+      ['c', { n: 3 }],
+    ] as const;
+    const block = JSON.parse(JSON.stringify(encodeBlock(entries)));
+    block.n = 4;
+    expect(() => decodeBlock(block)).toThrow(/wrong length/);
+    const file = join(dir(), 'state.json');
+    writeFileSync(file, JSON.stringify({ schemaVersion: 2, tables: { t: { p: [block] } } }));
+    await expect(new Store({ file }).open()).rejects.toThrow(StateFileError);
+    await expect(new Store({ file }).open()).rejects.toThrow(file);
+  });
+});
+
+interface Item {
+  at: number;
+  name: string;
+  policy: string;
+}
+const BY_AT: Index<Item> = { compare: (a, b) => a.at - b.at || (a.name < b.name ? -1 : 1) };
+const POLICY = `{"Version":"1","Statement":[{"Sid":"kms default key policy","Effect":"Allow"}]}`;
+
+describe('Store at scale', () => {
+  it('reads back after a restart what was written, in columns, in order, decoding only what is read', async () => {
+    const file = join(dir(), 'state.json');
+    const first = new Store({ file, compactEvery: 100_000 });
+    await first.open();
+    const table = first.table<Item>('items');
+    for (let i = 0; i < 1200; i++) table.put('p', `n${i}`, { at: 1000 + i, name: `n${i}`, policy: POLICY });
+    await first.close();
+    const text = readFileSync(file, 'utf8');
+    expect(JSON.parse(text).schemaVersion).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(2);
+    // Field names and the shared policy are written per block, not per record.
+    expect(text.split('"policy"').length - 1).toBeLessThan(10);
+    expect(text.length).toBeLessThan(1200 * 40);
+
+    const second = new Store({ file });
+    await second.open();
+    const again = second.table<Item>('items');
+    expect(again.count('p')).toBe(1200);
+    expect(again.get('p', 'n7')).toEqual({ at: 1007, name: 'n7', policy: POLICY });
+    expect(again.peek('p', 'n1199')?.at).toBe(2199);
+    expect(Object.isFrozen(again.peek('p', 'n7'))).toBe(true);
+    expect(
+      again
+        .ordered('p', BY_AT)
+        .slice(500, 503)
+        .map((i) => i.name),
+    ).toEqual(['n500', 'n501', 'n502']);
+    expect(again.list('p').map((i) => i.name)).toEqual(Array.from({ length: 1200 }, (_, i) => `n${i}`));
+    again.delete('p', 'n3');
+    again.put('p', 'n4', { at: 1, name: 'n4', policy: 'changed' });
+    await second.close();
+
+    const third = new Store({ file });
+    await third.open();
+    const last = third.table<Item>('items');
+    expect(last.get('p', 'n3')).toBeUndefined();
+    expect(last.get('p', 'n4')?.policy).toBe('changed');
+    expect(last.ordered('p', BY_AT)[0]?.name).toBe('n4');
+    expect(last.count('p')).toBe(1199);
+    await third.close();
+  });
+
+  it('writes back a block nobody read as it was, and decodes the ones that were read', async () => {
+    const file = join(dir(), 'state.json');
+    const first = new Store({ file });
+    await first.open();
+    const table = first.table<Item>('items');
+    for (let i = 0; i < 600; i++) table.put('p', `n${i}`, { at: i, name: `n${i}`, policy: POLICY });
+    await first.close();
+    const second = new Store({ file });
+    await second.open();
+    // One record read and one changed: the next snapshot must still hold every record exactly.
+    expect(second.table<Item>('items').get('p', 'n10')?.at).toBe(10);
+    second.table<Item>('items').put('p', 'n599', { at: -1, name: 'n599', policy: POLICY });
+    await second.close();
+    const records = readStateFile(file).items?.p ?? {};
+    expect(Object.keys(records)).toHaveLength(600);
+    expect(records.n300).toEqual({ at: 300, name: 'n300', policy: POLICY });
+    expect(records.n599).toEqual({ at: -1, name: 'n599', policy: POLICY });
+  });
+
+  it('loads a schema 1 state file (one object per record) and rewrites it as schema 2', async () => {
+    const file = join(dir(), 'state.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        schemaVersion: 1,
+        tables: {
+          items: { p: { a: { at: 1, name: 'a', policy: POLICY }, b: { at: 2, name: 'b', policy: '' } } },
+        },
+      }),
+    );
+    writeFileSync(
+      `${file}.journal`,
+      `${JSON.stringify({ t: 'items', p: 'p', id: 'c', v: { at: 3, name: 'c' } })}\n`,
+    );
+    const store = new Store({ file });
+    await store.open();
+    const table = store.table<Item>('items');
+    expect(table.ordered('p', BY_AT).map((i) => i.name)).toEqual(['a', 'b', 'c']);
+    await store.close();
+    expect(JSON.parse(readFileSync(file, 'utf8')).schemaVersion).toBe(2);
+    expect(readStateFile(file).items?.p).toEqual({
+      a: { at: 1, name: 'a', policy: POLICY },
+      b: { at: 2, name: 'b', policy: '' },
+      c: { at: 3, name: 'c' },
+    });
+  });
+
+  it('cuts a torn journal tail after a schema 2 snapshot and keeps every acknowledged write', async () => {
+    const file = join(dir(), 'state.json');
+    const first = new Store({ file });
+    await first.open();
+    for (let i = 0; i < 300; i++)
+      first.table<Item>('items').put('p', `n${i}`, { at: i, name: `n${i}`, policy: POLICY });
+    await first.close();
+    const writer = new Store({ file });
+    await writer.open();
+    writer.table<Item>('items').put('p', 'late', { at: 999, name: 'late', policy: POLICY });
+    await writer.commit();
+    // The process dies in the middle of the next append.
+    appendFileSync(`${file}.journal`, '{"t":"items","p":"p","id":"torn","v":{"at":');
+    const warnings: string[] = [];
+    const second = new Store({ file, warn: (m) => warnings.push(m) });
+    await second.open();
+    const table = second.table<Item>('items');
+    expect(table.get('p', 'late')?.at).toBe(999);
+    expect(table.get('p', 'torn')).toBeUndefined();
+    expect(table.count('p')).toBe(301);
+    expect(warnings.join()).toMatch(/torn last record/);
+    table.put('p', 'after', { at: 1000, name: 'after', policy: POLICY });
+    await second.commit();
+    const third = new Store({ file });
+    await third.open();
+    expect(third.table<Item>('items').get('p', 'after')?.at).toBe(1000);
+    expect(third.table<Item>('items').count('p')).toBe(302);
+    await third.close();
+    await writer.close().catch(() => undefined);
+  });
+
+  it('compacts while writes go on: every acknowledged write survives a crash at any point after', async () => {
+    const file = join(dir(), 'state.json');
+    const store = new Store({ file, compactEvery: 50 });
+    await store.open();
+    const table = store.table<Item>('items');
+    const acknowledged = new Map<string, number>();
+    for (let round = 0; round < 20; round++) {
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, k) => {
+          const id = `n${(round * 16 + k) % 200}`;
+          const at = round * 100 + k;
+          table.put('p', id, { at, name: id, policy: POLICY });
+          await store.commit();
+          acknowledged.set(id, at);
+        }),
+      );
+      // A restart from what is on disk now (no close: as after a crash) holds every acknowledged write.
+      if (round % 5 === 4) {
+        const reader = new Store({ file: crashImage(file) });
+        await reader.open();
+        for (const [id, at] of acknowledged) expect(reader.table<Item>('items').peek('p', id)?.at).toBe(at);
+        await reader.close();
+      }
+    }
+    expect(store.stats.compactions).toBeGreaterThan(0);
+    await store.close();
+    const reopened = new Store({ file });
+    await reopened.open();
+    for (const [id, at] of acknowledged) expect(reopened.table<Item>('items').peek('p', id)?.at).toBe(at);
+    await reopened.close();
+  });
+
+  it('compacts a large store less often: after a quarter as many writes as it holds records', async () => {
+    const file = join(dir(), 'state.json');
+    const store = new Store({ file, compactEvery: 10, fsync: false });
+    await store.open();
+    const table = store.table<{ n: number }>('t');
+    for (let i = 0; i < 400; i++) table.put('p', `r${i}`, { n: i });
+    await store.commit();
+    await store.close();
+    const again = new Store({ file, compactEvery: 10, fsync: false });
+    await again.open();
+    const before = again.stats.compactions;
+    // 400 records: compaction waits for 100 journal entries, not 10.
+    for (let i = 0; i < 90; i++) {
+      again.table<{ n: number }>('t').put('p', `r${i}`, { n: -i });
+      await again.commit();
+    }
+    expect(again.stats.compactions).toBe(before);
+    for (let i = 0; i < 20; i++) {
+      again.table<{ n: number }>('t').put('p', `r${i}`, { n: i });
+      await again.commit();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(again.stats.compactions).toBeGreaterThan(before);
+    await again.close();
+  });
+
+  it('stores a long string many records repeat, and ones that collide in its cache, unchanged', () => {
+    const store = new Store();
+    const table = store.table<Item>('items');
+    const strings = Array.from(
+      { length: 300 },
+      (_, i) => `${POLICY}${i % 7 === 0 ? '' : String(i).padStart(3, '0')}`,
+    );
+    for (let i = 0; i < 300; i++)
+      table.put('p', `n${i}`, { at: i, name: `n${i}`, policy: strings[i] as string });
+    for (let i = 0; i < 300; i++) expect(table.peek('p', `n${i}`)?.policy).toBe(strings[i]);
+  });
+});
