@@ -16,13 +16,7 @@ const entry = `${root}dist/cli.js`;
 const MARK = '// kms-emulator command, bundled by scripts/bundle-cli.mjs';
 
 /** Packages bundled in (with their own small dependencies); every other package stays external. */
-const INLINE = new Set([
-  'commander',
-  'ms',
-  'nanoid',
-  'lowdb',
-  'steno',
-]);
+const INLINE = new Set(['commander', 'ms', 'nanoid', 'lowdb', 'steno']);
 const packageName = (specifier) => specifier.split('/', specifier.startsWith('@') ? 2 : 1).join('/');
 const externalPackages = {
   name: 'external-packages',
