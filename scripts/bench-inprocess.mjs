@@ -4,8 +4,8 @@
 // the best of 3 rounds per operation (µs of CPU per call). Compare with the bench's "server CPU per
 // answered request" to see how much is Node's HTTP stack and the kernel.
 // Usage: npm run build && node scripts/bench-inprocess.mjs [calls per round, default 20000] [--no-observers]
-import { createHmac, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { v1SignedQuery } from './v1-sign.mjs';
 
 const { Emulator } = await import('../dist/emulator.js');
 const { createListener } = await import('../dist/server.js');
@@ -20,29 +20,7 @@ const emulator = await Emulator.create({ port: 0, state: ':memory:', logLevel: '
 if (args.includes('--no-observers')) emulator.observers.list.length = 0;
 const listener = createListener(emulator, () => emulator.app);
 
-const enc = (v) =>
-  encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-function signedUrl(action, extra = {}) {
-  const p = {
-    Format: 'JSON',
-    Version: '2016-01-20',
-    AccessKeyId: AK,
-    SignatureMethod: 'HMAC-SHA1',
-    SignatureVersion: '1.0',
-    SignatureNonce: randomUUID(),
-    Timestamp: `${new Date().toISOString().slice(0, 19)}Z`,
-    Action: action,
-    ...extra,
-  };
-  const canonical = Object.keys(p)
-    .sort()
-    .map((k) => `${enc(k)}=${enc(p[k])}`)
-    .join('&');
-  const signature = createHmac('sha1', `${SK}&`)
-    .update(`GET&%2F&${enc(canonical)}`)
-    .digest('base64');
-  return `/?${canonical}&Signature=${enc(signature)}`;
-}
+const signedUrl = (action, extra) => `/?${v1SignedQuery(AK, SK, action, extra)}`;
 function call(url) {
   return new Promise((resolve) => {
     const req = Readable.from([]);

@@ -7,11 +7,12 @@
 // is printed as "skipped". Servers run pinned to CPU 0 and this load generator to CPU 1 (taskset),
 // when there are two CPUs. Every request to the emulator is V1-signed with a unique nonce.
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { v1SignedQuery } from './v1-sign.mjs';
 
 const args = process.argv.slice(2);
 const SMOKE = args.includes('--smoke');
@@ -41,30 +42,11 @@ function which(name) {
 }
 
 // ---------- signing ----------
-const enc = (v) =>
-  encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
 /** A V1-signed GET request for the emulator, as raw HTTP/1.1 bytes. */
 function v1Request(port, action, extra = {}) {
-  const p = {
-    Format: 'JSON',
-    Version: '2016-01-20',
-    AccessKeyId: AK,
-    SignatureMethod: 'HMAC-SHA1',
-    SignatureVersion: '1.0',
-    SignatureNonce: randomUUID(),
-    Timestamp: `${new Date().toISOString().slice(0, 19)}Z`,
-    Action: action,
-    ...extra,
-  };
-  const canonical = Object.keys(p)
-    .sort()
-    .map((k) => `${enc(k)}=${enc(p[k])}`)
-    .join('&');
-  const sig = createHmac('sha1', `${SK}&`)
-    .update(`GET&%2F&${enc(canonical)}`)
-    .digest('base64');
-  return Buffer.from(`GET /?${canonical}&Signature=${enc(sig)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+  return Buffer.from(
+    `GET /?${v1SignedQuery(AK, SK, action, extra)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`,
+  );
 }
 
 /** An AWS JSON 1.1 request signed with SigV4 (the AWS peers' own protocol). */
@@ -295,6 +277,20 @@ function rssMiB(pid) {
 const LOCAL_KMS = process.env.LOCAL_KMS_BIN ?? which('local-kms');
 const MOTO = process.env.MOTO_SERVER ?? which('moto_server');
 
+/** Encrypt and Decrypt for an AWS KMS peer (local-kms, moto): one key, one blob to decrypt. */
+async function awsKmsCalls(port) {
+  const key = await once(port, awsRequest(port, 'kms', 'TrentService.CreateKey', {}));
+  const keyId = key.json.KeyMetadata.KeyId;
+  const plaintext = Buffer.alloc(32, 7).toString('base64');
+  const blob = (
+    await once(port, awsRequest(port, 'kms', 'TrentService.Encrypt', { KeyId: keyId, Plaintext: plaintext }))
+  ).json.CiphertextBlob;
+  return {
+    Encrypt: () => awsRequest(port, 'kms', 'TrentService.Encrypt', { KeyId: keyId, Plaintext: plaintext }),
+    Decrypt: () => awsRequest(port, 'kms', 'TrentService.Decrypt', { CiphertextBlob: blob }),
+  };
+}
+
 /** Each server: how to start it, and how to prepare the three calls (null: not offered). */
 const SERVERS = {
   emulator: {
@@ -350,21 +346,7 @@ const SERVERS = {
     },
     first: (port) => awsRequest(port, 'kms', 'TrentService.ListKeys', {}),
     async prepare(port) {
-      const key = await once(port, awsRequest(port, 'kms', 'TrentService.CreateKey', {}));
-      const keyId = key.json.KeyMetadata.KeyId;
-      const plaintext = Buffer.alloc(32, 7).toString('base64');
-      const blob = (
-        await once(
-          port,
-          awsRequest(port, 'kms', 'TrentService.Encrypt', { KeyId: keyId, Plaintext: plaintext }),
-        )
-      ).json.CiphertextBlob;
-      return {
-        Encrypt: () =>
-          awsRequest(port, 'kms', 'TrentService.Encrypt', { KeyId: keyId, Plaintext: plaintext }),
-        Decrypt: () => awsRequest(port, 'kms', 'TrentService.Decrypt', { CiphertextBlob: blob }),
-        GetSecretValue: null,
-      };
+      return { ...(await awsKmsCalls(port)), GetSecretValue: null };
     },
     unique: false,
   },
@@ -373,15 +355,7 @@ const SERVERS = {
     start: (port) => spawnPinned(MOTO, ['-H', '127.0.0.1', '-p', String(port)]),
     first: (port) => awsRequest(port, 'kms', 'TrentService.ListKeys', {}),
     async prepare(port) {
-      const key = await once(port, awsRequest(port, 'kms', 'TrentService.CreateKey', {}));
-      const keyId = key.json.KeyMetadata.KeyId;
-      const plaintext = Buffer.alloc(32, 7).toString('base64');
-      const blob = (
-        await once(
-          port,
-          awsRequest(port, 'kms', 'TrentService.Encrypt', { KeyId: keyId, Plaintext: plaintext }),
-        )
-      ).json.CiphertextBlob;
+      const kms = await awsKmsCalls(port);
       await once(
         port,
         awsRequest(port, 'secretsmanager', 'secretsmanager.CreateSecret', {
@@ -390,9 +364,7 @@ const SERVERS = {
         }),
       );
       return {
-        Encrypt: () =>
-          awsRequest(port, 'kms', 'TrentService.Encrypt', { KeyId: keyId, Plaintext: plaintext }),
-        Decrypt: () => awsRequest(port, 'kms', 'TrentService.Decrypt', { CiphertextBlob: blob }),
+        ...kms,
         GetSecretValue: () =>
           awsRequest(port, 'secretsmanager', 'secretsmanager.GetSecretValue', { SecretId: 'bench' }),
       };

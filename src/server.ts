@@ -44,9 +44,7 @@ const EMPTY_BODY = Buffer.alloc(0);
  * raw-body (with iconv-lite, ~15 ms to load) reads request bodies. A GET has none, so it loads on
  * the first request that sends one, not at start-up.
  */
-const rawBodyModule = lazyModule<typeof getRawBodyType>('raw-body');
-const getRawBody: typeof getRawBodyType = ((...args: Parameters<typeof getRawBodyType>) =>
-  (rawBodyModule() as (...a: unknown[]) => unknown)(...args)) as typeof getRawBodyType;
+const rawBody = lazyModule<typeof getRawBodyType>('raw-body');
 
 /** Seeds can be large; everything else on the control plane is small. */
 const CONTROL_BODY_LIMIT = 10 * 1024 * 1024;
@@ -155,7 +153,7 @@ export function createListener(emulator: Emulator, app: () => express.Express): 
       );
       return;
     }
-    getRawBody(req, { limit: bodyLimit }).then(
+    rawBody()(req, { limit: bodyLimit }).then(
       (body) =>
         handleRpc(
           emulator,
@@ -364,7 +362,7 @@ function controlJson(value: unknown): Record<string, unknown> | undefined {
 /** Middleware: the request body as a Buffer in `req.body`, at most `limit` bytes as sent. */
 function readRawBody(limit: number) {
   return (req: Request, _res: Response, next: NextFunction) => {
-    getRawBody(req, { limit }).then(
+    rawBody()(req, { limit }).then(
       (body) => {
         req.body = body;
         next();
