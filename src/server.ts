@@ -10,6 +10,7 @@ import type { Emulator } from './emulator.js';
 import { DroppedConnection } from './fixtures/faults.js';
 import { lazyModule } from './lazy.js';
 import { expressModule } from './lazy-express.js';
+import { AnswerBatch } from './protocol/answers.js';
 import { decodeBody, mediaType, parseByteSize, parseJsonBody } from './protocol/body.js';
 import type { Principal } from './protocol/credentials.js';
 import { type Format, type Rendered, renderError, renderSuccess } from './protocol/envelope.js';
@@ -377,8 +378,9 @@ function errorText(error: unknown): string {
   return typeof message === 'string' && message.length < 200 ? message : 'The request is not valid.';
 }
 
+/** Every answer of the process goes through one batch (see AnswerBatch). */
+export const answers = new AnswerBatch();
+
 function send(res: ServerResponse, rendered: Rendered): void {
-  // One write: status, headers and body. Exactly this Content-Type: some official clients compare it verbatim.
-  res.writeHead(rendered.status, { ...rendered.headers, 'Content-Type': rendered.contentType });
-  res.end(rendered.body);
+  answers.send(res, rendered);
 }
