@@ -8,7 +8,7 @@
 // when there are two CPUs. Every request to the emulator is V1-signed with a unique nonce.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -247,11 +247,26 @@ async function waitForPort(port, child, timeoutMs = 30_000) {
   }
 }
 
+// NODE_EXTRA_CA_CERTS makes every Node process read and parse that file before it runs any code
+// (Node 20 loads it at start-up; a system bundle of ~150 certificates costs ~70 ms here). A server
+// needs no outbound CA, and a developer's machine rarely sets it: servers start without it, unless
+// --keep-ca-env. The cold-start table also shows the two Node servers with it, when it is set.
+const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;
+const KEEP_CA_ENV = args.includes('--keep-ca-env');
+let withExtraCa = KEEP_CA_ENV;
+
 function spawnPinned(command, commandArgs, env = {}) {
   const [cmd, argv] = PIN ? [TASKSET, ['-c', '0', command, ...commandArgs]] : [command, commandArgs];
+  const childEnv = { ...process.env, ...env };
+  if (!withExtraCa) delete childEnv.NODE_EXTRA_CA_CERTS;
   return spawn(cmd, argv, {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...env },
+    // BENCH_SERVER_STDOUT=FILE keeps what servers print (e.g. with BENCH_NODE_ARGS=--trace-gc).
+    stdio: [
+      'ignore',
+      process.env.BENCH_SERVER_STDOUT ? openSync(process.env.BENCH_SERVER_STDOUT, 'a') : 'ignore',
+      'pipe',
+    ],
+    env: childEnv,
     cwd: ROOT,
   });
 }
@@ -539,6 +554,23 @@ async function coldStarts() {
       `| ${name} | ${fmt(times[Math.floor(runs / 2)])} (${fmt(times[0])}–${fmt(times.at(-1))}) | ${fmt(rss)} |`,
     );
   }
+  // The same two Node servers with NODE_EXTRA_CA_CERTS as this machine sets it (see spawnPinned).
+  if (EXTRA_CA && !KEEP_CA_ENV) {
+    withExtraCa = true;
+    for (const name of ['emulator', 'node:http']) {
+      const times = [];
+      for (let i = 0; i < runs; i++) {
+        const { child, coldMs } = await startServer(name);
+        times.push(coldMs);
+        await stop(child);
+      }
+      times.sort((a, b) => a - b);
+      console.log(
+        `| ${name}, NODE_EXTRA_CA_CERTS set | ${fmt(times[Math.floor(runs / 2)])} (${fmt(times[0])}–${fmt(times.at(-1))}) | |`,
+      );
+    }
+    withExtraCa = false;
+  }
   // The emulator as users run it: with a state file (made by the first run, opened by the others).
   if (SERVERS.emulator.available) {
     const state = join(mkdtempSync(join(tmpdir(), 'kms-bench-cold-')), 'state.json');
@@ -689,6 +721,12 @@ console.log(
 console.log(
   `peers: local-kms ${LOCAL_KMS ? 'present' : 'skipped (not installed)'}, moto ${MOTO ? 'present' : 'skipped (not installed)'}`,
 );
+if (EXTRA_CA)
+  console.log(
+    KEEP_CA_ENV
+      ? `NODE_EXTRA_CA_CERTS=${EXTRA_CA} is kept for the servers (--keep-ca-env)`
+      : `NODE_EXTRA_CA_CERTS is set here (${EXTRA_CA}): servers start without it (--keep-ca-env keeps it); the cold-start table shows both`,
+  );
 if (want('cold')) await coldStarts();
 if (want('throughput')) await throughput();
 if (want('decay')) await decay();

@@ -36,8 +36,8 @@ const LAZY_PACKAGES = [
  */
 const own = (module: string, chunk: string) =>
   new RegExp(`/dist/(${module.replace(/\./g, '\\.')}|cli-chunks/${chunk}-[A-Z0-9]+\\.js$)`);
-/** Node's TLS, only for --https-port (or the gateway). */
-const LAZY_BUILTINS = [/^node:(https|tls)$/];
+/** Node's TLS, only for --https-port (or the gateway); zlib, only for a compressed body. */
+const LAZY_BUILTINS = [/^node:(https|tls|zlib)$/];
 
 const LAZY_OWN = [
   own('control/routes.js', 'routes'),
