@@ -314,7 +314,7 @@ const SERVERS = {
       spawnPinned(process.execPath, [
         // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the emulator process alone
         ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []),
-        'dist/cli.js',
+        'dist/kms-emulator.cjs',
         'start',
         '--port',
         String(port),

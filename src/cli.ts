@@ -242,4 +242,9 @@ process.on('unhandledRejection', (reason) => {
   console.error('kms-emulator: unhandled rejection', reason);
 });
 
-await program.parseAsync(process.argv);
+// No top-level await: the command is bundled as one CommonJS script (scripts/bundle-cli.mjs). A
+// failure nobody handled ends the command as an uncaught error would: its stack, exit code 1.
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

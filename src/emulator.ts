@@ -16,12 +16,15 @@ import type { Seed } from './fixtures/seed.js';
 import './fixtures/seed-sections.js';
 import type { ControlPolicy } from './control/guard.js';
 import './fixtures/seed-access.js';
+import { lazyModule } from './lazy.js';
 import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
 import { Credentials } from './protocol/credentials.js';
 import { type CallRecord, createApp, createListener } from './server.js';
 import { StateFileError, Store } from './store/store.js';
 import { VERSION } from './version.js';
+
+const httpsModule = lazyModule<typeof import('node:https')>('node:https');
 
 export interface EmulatorOptions {
   port?: number;
@@ -338,7 +341,7 @@ export class Emulator {
       const tls = await this.tlsMaterial();
       this.tlsCertificate = tls.trust;
       // node:https (and TLS) only when a TLS listener is asked for.
-      const { createServer: createHttpsServer } = await import('node:https');
+      const { createServer: createHttpsServer } = httpsModule();
       const https = createHttpsServer(
         { cert: tls.cert, key: tls.key, maxHeaderSize: 256 * 1024 },
         createListener(this, () => this.app),

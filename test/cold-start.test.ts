@@ -1,15 +1,16 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedQuery } from '../src/fixtures/rpc-client.js';
-import { type CliRun, runCli } from './helpers/cli.js';
+import { type CliRun, cliPath, runCli } from './helpers/cli.js';
 
 /**
  * Issue #16, cold start: `kms-emulator start` loads only what the first signed request needs. The
  * X.509 / ASN.1 / SM2 / EC libraries, Express, YAML, ajv, the control plane, the scenario runner, TLS
  * and the gateway load on first use (src/lazy.ts, src/lazy-express.ts, src/control/lazy-routes.ts).
- * The real command (dist/cli.js, as `npm start` runs it) with a state file, watched by a preload
+ * The real command (dist/kms-emulator.cjs, as `npm start` runs it) with a state file, watched by a preload
  * that records every module it loads — a count of what was loaded, never a timing.
  */
 const PRELOAD = resolve(import.meta.dirname, 'helpers', 'loaded-modules.mjs');
@@ -30,22 +31,8 @@ const LAZY_PACKAGES = [
   'fast-xml-parser',
 ].map((name) => new RegExp(`/node_modules/${name}/`));
 
-/**
- * The command's own modules that load on first use: a module of tsc's output, or its chunk in the
- * bundled command (dist/cli-chunks/<name>-<hash>.js, scripts/bundle-cli.mjs).
- */
-const own = (module: string, chunk: string) =>
-  new RegExp(`/dist/(${module.replace(/\./g, '\\.')}|cli-chunks/${chunk}-[A-Z0-9]+\\.js$)`);
 /** Node's TLS, only for --https-port (or the gateway); zlib, only for a compressed body. */
 const LAZY_BUILTINS = [/^node:(https|tls|zlib)$/];
-
-const LAZY_OWN = [
-  own('control/routes.js', 'routes'),
-  own('fixtures/scenario.js', 'scenario'),
-  own('fixtures/recorder.js', 'recorder'),
-  own('protocol/tls.js', 'tls'),
-  own('gateway/server.js', 'server'),
-];
 
 let dir: string;
 let run: CliRun;
@@ -99,14 +86,15 @@ describe('cold start (#16): start-up and the first signed request load only what
     expect(first.status).toBe(200);
     const modules = await loaded();
     // The recording works: the command itself is in it (and the next test sees lazy loads arrive).
-    expect(matching(modules, /\/dist\/cli\.js$/)).toHaveLength(1);
+    // (The entry is seen twice, by the ES module hook and in require.cache: counted once.)
+    expect(new Set(matching(modules, /\/dist\/kms-emulator\.cjs$/)).size).toBe(1);
     expect(matching(modules, /^node:http$/)).toHaveLength(1);
-    for (const pattern of [...LAZY_PACKAGES, ...LAZY_BUILTINS, ...LAZY_OWN])
+    for (const pattern of [...LAZY_PACKAGES, ...LAZY_BUILTINS])
       expect(matching(modules, pattern), String(pattern)).toEqual([]);
-    // The command is bundled: a handful of its own files load, not one per source module (~65).
+    // The command is one bundle (dist/cli-bundle.cjs, run by the loader): none of tsc's ~65 modules
+    // in dist/ loads on its own.
     const ownFiles = new Set(modules.filter((m) => m.includes('/dist/') && !m.includes('/node_modules/')));
-    expect(ownFiles.size).toBeGreaterThan(0);
-    expect(ownFiles.size).toBeLessThanOrEqual(10);
+    expect([...ownFiles]).toEqual([expect.stringMatching(/\/dist\/kms-emulator\.cjs$/)]);
   });
 
   it('the first operation that needs a lazy library loads it and keeps its errors: a bad Subject is 400 InvalidParameter', async () => {
@@ -136,9 +124,45 @@ describe('cold start (#16): start-up and the first signed request load only what
       /\/node_modules\/@peculiar\/x509\//,
       /\/node_modules\/@noble\/curves\//,
       /\/node_modules\/express\//,
-      own('control/routes.js', 'routes'),
     ]) {
       expect(matching(modules, pattern).length, String(pattern)).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('cold start (#16): the command runs its bundle with the code cache the build made', () => {
+  const dist = resolve(import.meta.dirname, '..', 'dist');
+  const version = (command: string) =>
+    spawnSync(process.execPath, [command, '--version'], {
+      env: { ...process.env, KMS_EMULATOR_CODE_CACHE: 'report' },
+      encoding: 'utf8',
+    });
+
+  it('npm run build made a cache this Node accepts', () => {
+    expect(existsSync(join(dist, 'cli-bundle.cjs.cache'))).toBe(true);
+    const run = version(cliPath);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain('kms-emulator: code cache accepted');
+    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('a cache V8 refuses (another Node, a damaged file) is ignored: the command runs the same', () => {
+    // A copy of the command inside the package (it finds spec/ and package.json above it).
+    const copy = mkdtempSync(join(dist, 'cache-test-'));
+    try {
+      copyFileSync(cliPath, join(copy, 'kms-emulator.cjs'));
+      copyFileSync(join(dist, 'cli-bundle.cjs'), join(copy, 'cli-bundle.cjs'));
+      writeFileSync(join(copy, 'cli-bundle.cjs.cache'), Buffer.alloc(4096, 7));
+      const rejected = version(join(copy, 'kms-emulator.cjs'));
+      expect(rejected.status).toBe(0);
+      expect(rejected.stderr).toContain('kms-emulator: code cache rejected');
+      expect(rejected.stdout.trim()).toBe(version(cliPath).stdout.trim());
+      rmSync(join(copy, 'cli-bundle.cjs.cache'));
+      const none = version(join(copy, 'kms-emulator.cjs'));
+      expect(none.stderr).toContain('kms-emulator: code cache none');
+      expect(none.status).toBe(0);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
     }
   });
 });

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
-/** The command as `npm run build` makes it (npm test builds before vitest runs). */
-export const cliPath = resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+/** The command as `npm run build` makes it and npm installs it (npm test builds before vitest runs). */
+export const cliPath = resolve(import.meta.dirname, '..', '..', 'dist', 'kms-emulator.cjs');
 
 export interface CliRun {
   child: ChildProcess;
