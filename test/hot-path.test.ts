@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Emulator } from '../src/index.js';
 import { parseForm } from '../src/protocol/intake.js';
 import { percentEncode, v1StringToSign } from '../src/protocol/signature.js';
@@ -161,5 +161,50 @@ describe('key material kept unwrapped in memory', () => {
     expect((await call('Decrypt', { CiphertextBlob: String(second.CiphertextBlob) })).KeyVersionId).toBe(
       second.KeyVersionId,
     );
+  });
+});
+
+describe('secret values kept decrypted in memory after the first read', () => {
+  let emulator: Emulator;
+  const call = async (action: string, params: Record<string, string> = {}) => {
+    const res = await fetch(`${emulator.url}/?${v1Query(action, params)}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  beforeAll(async () => {
+    emulator = await (await Emulator.create({ port: 0, logLevel: 'silent' })).listen();
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
+
+  it('a second read decrypts nothing, and the key state checks still apply to it', async () => {
+    const keyId = ((await call('CreateKey')).KeyMetadata as { KeyId: string }).KeyId;
+    await call('CreateSecret', {
+      SecretName: 'cached',
+      SecretData: 'first value',
+      VersionId: 'v1',
+      EncryptionKeyId: keyId,
+    });
+    const decrypt = vi.spyOn(emulator.world.keys, 'decrypt');
+    expect((await call('GetSecretValue', { SecretName: 'cached' })).SecretData).toBe('first value');
+    expect(decrypt).toHaveBeenCalledTimes(1);
+    expect((await call('GetSecretValue', { SecretName: 'cached' })).SecretData).toBe('first value');
+    expect(decrypt).toHaveBeenCalledTimes(1);
+    await call('DisableKey', { KeyId: keyId });
+    expect((await call('GetSecretValue', { SecretName: 'cached' })).Code).toBe('Rejected.Disabled');
+    await call('EnableKey', { KeyId: keyId });
+    expect((await call('GetSecretValue', { SecretName: 'cached' })).SecretData).toBe('first value');
+    // A write stores a new record (v2, and v1 with its stage moved): each version is decrypted once
+    // more, then kept.
+    await call('PutSecretValue', { SecretName: 'cached', SecretData: 'second value', VersionId: 'v2' });
+    const previous = { SecretName: 'cached', VersionStage: 'ACSPrevious' };
+    for (let round = 0; round < 2; round++) {
+      expect((await call('GetSecretValue', { SecretName: 'cached' })).SecretData).toBe('second value');
+      expect((await call('GetSecretValue', previous)).SecretData).toBe('first value');
+      expect(decrypt).toHaveBeenCalledTimes(3);
+    }
+    await call('ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: '7' });
+    expect((await call('GetSecretValue', { SecretName: 'cached' })).Code).toBe('Rejected.PendingDeletion');
+    decrypt.mockRestore();
   });
 });

@@ -667,6 +667,14 @@ export class KeyService {
     return { keyId: key.keyId, keyVersionId: blob.keyVersionId, plaintext };
   }
 
+  /**
+   * What `decrypt` checks of a blob made by `keyId`/`keyVersionId` (the key's state and instance now,
+   * the version still there), without its cryptography: for a value already decrypted once.
+   */
+  assertDecryptable(scope: Scope, keyId: string, keyVersionId: string): void {
+    this.material(this.symmetric(this.readableKey(scope, keyId)), keyVersionId);
+  }
+
   /** The service-managed key that encrypts secrets created without EncryptionKeyId. */
   defaultSecretsKey(scope: Scope, instanceId?: string): string {
     const alias = instanceId ? `${MANAGED_SECRETS_ALIAS}/${instanceId}` : MANAGED_SECRETS_ALIAS;

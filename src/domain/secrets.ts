@@ -77,6 +77,15 @@ export function notFound(name: string): KmsError {
 
 export class SecretService {
   readonly table: Table<SecretRecord>;
+  /**
+   * Values already decrypted, by the stored (frozen) version they belong to: a write replaces the
+   * record, so a changed version is a new object and is decrypted again. In memory only, never on
+   * disk, and held no longer than the stored record is.
+   */
+  private readonly opened = new WeakMap<
+    SecretVersion,
+    { value: string; keyId: string; keyVersionId: string }
+  >();
 
   constructor(private readonly world: World) {
     this.table = world.store.table<SecretRecord>('secrets');
@@ -246,16 +255,29 @@ export class SecretService {
 
   /** Decrypts a version's value; the key's state and the instance decide whether it can be read. */
   open(scope: Scope, secret: SecretRecord, version: SecretVersion): string {
-    const { plaintext: dataKey } = this.world.keys.decrypt(scope, version.dataKeyBlob, {
+    const known = this.opened.get(version);
+    if (known) {
+      // The key's state and instance decide as on a first read; only the cryptography is not redone.
+      this.world.keys.assertDecryptable(scope, known.keyId, known.keyVersionId);
+      return known.value;
+    }
+    const {
+      plaintext: dataKey,
+      keyId,
+      keyVersionId,
+    } = this.world.keys.decrypt(scope, version.dataKeyBlob, {
       SecretName: secret.name,
     });
     const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(version.iv, 'base64'));
     decipher.setAAD(Buffer.from(`${secret.name}\n${version.versionId}`));
     decipher.setAuthTag(Buffer.from(version.tag, 'base64'));
-    return Buffer.concat([
+    const value = Buffer.concat([
       decipher.update(Buffer.from(version.ciphertext, 'base64')),
       decipher.final(),
     ]).toString('utf8');
+    // Only a stored record is kept: a copy is changed by its caller and is gone after the call.
+    if (Object.isFrozen(version)) this.opened.set(version, { value, keyId, keyVersionId });
+    return value;
   }
 
   /** Same data under the same VersionId succeeds again; other data is a conflict. */
