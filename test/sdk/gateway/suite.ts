@@ -3,7 +3,7 @@
  * through the OpenAPI of the runner's emulator, runs each KMS Instance API client's program (the
  * same ones the vitest files test/gateway-*.test.ts run) and folds its cases into three rows.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,27 @@ const ROWS: Row[] = ['instance-crypto', 'instance-secret', 'instance-refusals'];
 const openapi = process.env.KMS_EMULATOR_URL as string;
 const gateway = process.env.KMS_GATEWAY_ENDPOINT as string;
 const run = promisify(execFile);
+
+/**
+ * A set-up command's exit status, run without blocking the event loop: a synchronous spawn that
+ * outlasts the emulator's keep-alive timeout (5 s: a Maven or pip run on a busy machine) leaves fetch's
+ * pooled sockets closed by the server but not yet seen as closed, and the next fetch fails on one.
+ */
+function status(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; timeout?: number } = {},
+): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: options.cwd, stdio: 'ignore' });
+    const timer = options.timeout ? setTimeout(() => child.kill('SIGKILL'), options.timeout) : undefined;
+    child.on('error', () => resolve(null));
+    child.on('exit', (code) => {
+      if (timer) clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
 
 /** Which row a case belongs to; management cases (OpenAPI) belong to the ecosystems' own rows. */
 function rowOf(name: string): Row | undefined {
@@ -78,7 +99,7 @@ async function main(): Promise<void> {
       'py alibabacloud-dkms-gcs',
       async () => {
         const dir = join(SDK, 'dkms-python');
-        if (spawnSync('bash', [join(dir, 'setup.sh')]).status !== 0)
+        if ((await status('bash', [join(dir, 'setup.sh')])) !== 0)
           return skip('py alibabacloud-dkms-gcs', 'python3 or its venv unavailable', results);
         await reset();
         const work = mkdtempSync(join(tmpdir(), 'gateway-conformance-'));
@@ -104,7 +125,7 @@ async function main(): Promise<void> {
       'py alibabacloud-kms-python-sdk',
       async () => {
         const dir = join(SDK, 'kms-python-sdk');
-        if (spawnSync('bash', [join(dir, 'setup.sh')]).status !== 0)
+        if ((await status('bash', [join(dir, 'setup.sh')])) !== 0)
           return skip('py alibabacloud-kms-python-sdk', 'python3 or its venv unavailable', results, [
             'instance-crypto',
           ]);
@@ -118,7 +139,7 @@ async function main(): Promise<void> {
         const dir = join(SDK, 'python');
         const name = 'py aliyun-secret-manager-client (ClientKey)';
         const rows: Row[] = ['instance-secret', 'instance-refusals'];
-        if (spawnSync('bash', [join(dir, 'run-suite.sh'), '--setup-only']).status !== 0)
+        if ((await status('bash', [join(dir, 'run-suite.sh'), '--setup-only'])) !== 0)
           return skip(name, 'python3 or its venv unavailable', results, rows);
         fold(
           name,
@@ -136,7 +157,7 @@ async function main(): Promise<void> {
       async () => {
         const dir = join(SDK, 'dkms-go');
         const binary = join(dir, '.bin', 'dkms-go');
-        if (spawnSync('go', ['build', '-o', binary, '.'], { cwd: dir, timeout: 600_000 }).status !== 0) {
+        if ((await status('go', ['build', '-o', binary, '.'], { cwd: dir, timeout: 600_000 })) !== 0) {
           skip('go alibabacloud-dkms-gcs-go-sdk', 'Go toolchain unavailable', results);
           return skip('go aliyun-secretsmanager-client-go (ClientKey)', 'Go toolchain unavailable', results, [
             'instance-secret',
@@ -160,12 +181,12 @@ async function main(): Promise<void> {
       'java alibabacloud-dkms-gcs-sdk',
       async () => {
         const dir = join(SDK, 'dkms-java');
-        const build = spawnSync(
+        const build = await status(
           'mvn',
           ['-q', '-B', 'compile', 'dependency:build-classpath', '-Dmdep.outputFile=target/classpath.txt'],
           { cwd: dir, timeout: 900_000 },
         );
-        if (build.status !== 0 || !existsSync(join(dir, 'target', 'classpath.txt'))) {
+        if (build !== 0 || !existsSync(join(dir, 'target', 'classpath.txt'))) {
           skip('java alibabacloud-dkms-gcs-sdk', 'Maven or a JDK unavailable', results);
           return skip(
             'java alibabacloud-secretsmanager-client (ClientKey)',
