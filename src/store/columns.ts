@@ -184,6 +184,7 @@ function encodeObjects(values: Array<Record<string, Json>>): Column {
   return column;
 }
 
+/** The values of a column, frozen all the way down (the store hands its records out without copying them). */
 export function decodeColumn(column: Column, n: number): Json[] {
   if (!column || typeof column !== 'object') throw new Error('a column that is not an object');
   if ('c' in column) return new Array<Json>(n).fill(column.c);
@@ -225,13 +226,13 @@ export function decodeColumn(column: Column, n: number): Json[] {
     let at = 0;
     for (let i = 0; i < n; i++) {
       const length = lengths[i] as number;
-      out[i] = items.slice(at, at + length);
+      out[i] = Object.freeze(items.slice(at, at + length));
       at += length;
     }
     return out;
   }
   if ('o' in column) return decodeObjects(column, n);
-  if ('v' in column) return checked(column.v, n).slice();
+  if ('v' in column) return checked(column.v, n).map(deepFreeze);
   throw new Error('a column of an unknown kind');
 }
 
@@ -266,7 +267,14 @@ function decodeObjects(column: { o: number[][]; k: string[]; s?: Column; f: Colu
         Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
       else record[name] = value;
     }
-    out[i] = record;
+    out[i] = Object.freeze(record);
   }
   return out;
+}
+
+function deepFreeze(value: Json): Json {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const key in value as Record<string, Json>) deepFreeze((value as Record<string, Json>)[key]);
+  return value;
 }
