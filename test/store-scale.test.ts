@@ -47,6 +47,9 @@ describe('Snapshot column codec', () => {
       const back = decodeBlock(block);
       // What a plain JSON round trip gives is the reference (own __proto__ fields included).
       expect(back).toEqual(JSON.parse(JSON.stringify(entries)));
+      // Field order too (responses are built from records): the same text as the JSON round trip.
+      expect(JSON.stringify(back)).toBe(JSON.stringify(entries));
+      back.forEach(([, record]) => expect(Object.isFrozen(record)).toBe(true));
       const reference = JSON.parse(JSON.stringify(entries)) as Array<[string, unknown]>;
       back.forEach(([, record], i) => {
         const expected = reference[i]?.[1];
@@ -317,6 +320,27 @@ describe('Schema 3 snapshot (indexed blocks, parsed on use)', () => {
       Array.from({ length: 600 }, (_, i) => `n${i}`),
     );
     expect(store.stats.partitionsOpened).toBe(2);
+    await store.close();
+  });
+
+  it('builds the id maps in the background after warmUp, and a read before it is done finishes the one it needs', async () => {
+    const file = join(dir(), 'state.json');
+    await fill(file, { a: 3000, b: 2000, c: 1 });
+    const store = new Store({ file });
+    await store.open();
+    const table = store.table<Item>('items');
+    store.warmUp();
+    expect(store.stats.partitionsOpened).toBe(0);
+    // Read at once: b's map is built now (whatever the warm-up did of it so far), in full.
+    expect(table.peek('b', 'n1999')?.at).toBe(1999);
+    expect(table.count('b')).toBe(2000);
+    expect(store.stats.partitionsOpened).toBe(1);
+    for (let i = 0; i < 1000 && store.stats.partitionsOpened < 3; i++)
+      await new Promise((r) => setImmediate(r));
+    expect(store.stats.partitionsOpened).toBe(3);
+    expect(table.peek('a', 'n2999')?.at).toBe(2999);
+    expect(table.list('a').map((i) => i.at)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(store.stats.partitionsOpened).toBe(3);
     await store.close();
   });
 

@@ -254,10 +254,22 @@ function decodeObjects(column: { o: number[][]; k: string[]; s?: Column; f: Colu
   });
   const fields = column.f.map((f, at) => decodeColumn(f, counts[at] as number));
   const cursors = new Array<number>(column.k.length).fill(0);
+  const makers = column.o.map((shape) => makerOf(shape.map((f) => column.k[f] as string)));
   const out = new Array<Json>(n);
   for (let i = 0; i < n; i++) {
-    const shape = column.o[shapeOf ? (shapeOf[i] as number) : 0];
+    const s = shapeOf ? (shapeOf[i] as number) : 0;
+    const shape = column.o[s];
     if (!shape) throw new Error('a record of an unknown shape');
+    const make = makers[s];
+    if (make) {
+      const values = new Array<Json>(shape.length);
+      for (let k = 0; k < shape.length; k++) {
+        const f = shape[k] as number;
+        values[k] = (fields[f] as Json[])[(cursors[f] as number)++];
+      }
+      out[i] = Object.freeze(make(values));
+      continue;
+    }
     const record: Record<string, Json> = {};
     for (const f of shape) {
       const name = column.k[f] as string;
@@ -270,6 +282,32 @@ function decodeObjects(column: { o: number[][]; k: string[]; s?: Column; f: Colu
     out[i] = Object.freeze(record);
   }
   return out;
+}
+
+type Maker = (values: Json[]) => Record<string, Json>;
+/** Record makers by field list: an object literal is allocated at its final size in one step. */
+const makers = new Map<string, Maker | undefined>();
+const MAKERS_MAX = 512;
+
+/**
+ * A function that builds a record of these fields, in this order, from their values: one object
+ * literal (so the record is allocated once, with every field in place, instead of growing field by
+ * field). Names are written as JSON string literals, which are JavaScript string literals, so no
+ * name can be code; a shape with `__proto__` (a literal would set the prototype) or too many
+ * fields, or one more than MAKERS_MAX distinct shapes, is built field by field instead.
+ */
+function makerOf(names: string[]): Maker | undefined {
+  const key = JSON.stringify(names);
+  if (makers.has(key)) return makers.get(key);
+  let maker: Maker | undefined;
+  if (names.length <= 64 && !names.includes('__proto__') && makers.size < MAKERS_MAX) {
+    maker = new Function(
+      'v',
+      `return {${names.map((name, i) => `${JSON.stringify(name)}:v[${i}]`).join(',')}};`,
+    ) as Maker;
+  }
+  if (makers.size < MAKERS_MAX) makers.set(key, maker);
+  return maker;
 }
 
 function deepFreeze(value: Json): Json {

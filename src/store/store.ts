@@ -107,15 +107,45 @@ type Partition = Map<string, Json>;
  * does not pay for partitions nobody touches.
  */
 class Unopened {
+  /** The id map built so far (the warm-up builds it a few blocks at a time), and the next block to add. */
+  private map: Partition | undefined;
+  private next = 0;
   constructor(
     readonly blocks: LazyBlock[],
     readonly size: number,
   ) {}
+
+  /** Adds blocks to the id map until `untilMs` (performance.now()) has passed; true once every block is in. */
+  step(untilMs: number): boolean {
+    this.map ??= new Map();
+    while (this.next < this.blocks.length) {
+      const block = this.blocks[this.next++] as LazyBlock;
+      for (const id of block.ids) this.map.set(id, block);
+      if (performance.now() >= untilMs) break;
+    }
+    return this.next >= this.blocks.length;
+  }
+
+  /** The whole id map; `decode` decodes every block too (for a read of every record), in the same pass when none was added yet. */
+  open(decode: boolean): Partition {
+    if (decode && !this.map) {
+      const part: Partition = new Map();
+      for (const block of this.blocks) {
+        const ids = block.ids;
+        const records = block.decode();
+        for (let i = 0; i < ids.length; i++) part.set(ids[i] as string, records[i]);
+      }
+      return part;
+    }
+    this.step(Number.POSITIVE_INFINITY);
+    return this.map as Partition;
+  }
 }
 type TableMap = Map<string, Partition | Unopened>;
 type Deferred = { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
 
-/** Records serialized per slice of a background compaction before it yields to the event loop. */
+/** Longest stretch of one step of the background build of id maps (`warmUp`), ms. */
+const WARM_SLICE_MS = 2;
 
 export class Store {
   private data = new Map<string, TableMap>();
@@ -147,6 +177,8 @@ export class Store {
    */
   private written = new Map<string, WrittenBlocks>();
   private reader: number | undefined;
+  /** The background build of id maps is under way (`warmUp`). */
+  private warming = false;
   /** Long strings seen in recent writes: a value many records repeat (a policy) is kept once. */
   private readonly strings = new StringPool();
   readonly stats: StoreStats = {
@@ -170,6 +202,32 @@ export class Store {
 
   get file(): string | undefined {
     return this.options.file;
+  }
+
+  /**
+   * Builds the id maps of the partitions read from the snapshot in the background, a slice of at
+   * most WARM_SLICE_MS at a time with a turn of the event loop between two: start-up does not wait
+   * for them, and the first request that reads a partition finds its map built (or builds the rest).
+   */
+  warmUp(): void {
+    if (this.warming) return;
+    this.warming = true;
+    const step = () => {
+      if (!this.warming) return;
+      for (const tableMap of this.data.values()) {
+        for (const [name, part] of tableMap) {
+          if (!(part instanceof Unopened)) continue;
+          if (part.step(performance.now() + WARM_SLICE_MS)) {
+            tableMap.set(name, part.open(false));
+            this.stats.partitionsOpened += 1;
+          }
+          setImmediate(step);
+          return;
+        }
+      }
+      this.warming = false;
+    };
+    setImmediate(step);
   }
 
   /** Loads the snapshot and replays the journal. A corrupt or newer file stops start-up. */
@@ -260,7 +318,7 @@ export class Store {
     }
     let part = tableMap.get(partition);
     if (part instanceof Unopened) {
-      part = openPartition(part, decode);
+      part = part.open(decode);
       tableMap.set(partition, part);
       this.stats.partitionsOpened += 1;
     }
@@ -607,6 +665,7 @@ export class Store {
 
   /** Forgets everything (test reset). */
   async clear(): Promise<void> {
+    this.warming = false;
     await this.settle();
     this.data = new Map();
     this.indexes = new Map();
@@ -623,6 +682,7 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    this.warming = false;
     if (!this.journalPath) return;
     await this.settle();
     if (!this.journal) return;
@@ -681,21 +741,6 @@ function fromView(view: View): Map<string, TableMap> {
     data.set(table, tableMap);
   }
   return data;
-}
-
-/** The map of a partition read from the snapshot: each id → its record, or its block while not decoded. */
-function openPartition(unopened: Unopened, decode: boolean): Partition {
-  const part: Partition = new Map();
-  for (const block of unopened.blocks) {
-    const ids = block.ids;
-    if (decode) {
-      const records = block.decode();
-      for (let i = 0; i < ids.length; i++) part.set(ids[i] as string, records[i]);
-    } else {
-      for (let i = 0; i < ids.length; i++) part.set(ids[i] as string, block);
-    }
-  }
-  return part;
 }
 
 /** A partition's record, decoding its block (and so every record of it) if it was not read yet. */
