@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -447,6 +447,39 @@ describe('Schema 3 snapshot (indexed blocks, parsed on use)', () => {
       ...Array.from({ length: 400 }, (_, i) => 601 + i),
     ]);
     await again.close();
+  });
+
+  it('a compaction that cannot copy from the last snapshot warns, and the next one encodes every record', async () => {
+    const file = join(dir(), 'state.json');
+    const warnings: string[] = [];
+    const store = new Store({ file, compactEvery: 100, warn: (m) => warnings.push(m) });
+    await store.open();
+    const table = store.table<Item>('items');
+    const waitFor = async (n: number) => {
+      for (let i = 0; i < 2000 && store.stats.compactions < n && warnings.length === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 2));
+    };
+    for (let i = 0; i < 600; i++) table.put('p', `n${i}`, { at: i, name: `n${i}`, policy: POLICY });
+    await store.commit();
+    await waitFor(1);
+    expect(store.stats.compactions).toBe(1);
+    // The snapshot the next compaction would copy from is cut short in place (same file, same inode).
+    truncateSync(file, 10);
+    for (let i = 0; i < 200; i++) table.put('p', `m${i}`, { at: i, name: `m${i}`, policy: POLICY });
+    await store.commit();
+    await waitFor(2);
+    expect(warnings.join()).toMatch(/Compaction of .* failed.*shorter than its index/);
+    expect(store.stats.compactions).toBe(1);
+    const encoded = store.stats.blocksEncoded;
+    for (let i = 0; i < 300; i++) table.put('p', `k${i}`, { at: i, name: `k${i}`, policy: POLICY });
+    await store.commit();
+    for (let i = 0; i < 2000 && store.stats.compactions < 2; i++)
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(store.stats.compactions).toBe(2);
+    // 1,100 records, all encoded again (nothing copied): four blocks of 250 and one of 100.
+    expect(store.stats.blocksEncoded - encoded).toBe(5);
+    await store.close();
+    expect(Object.keys(readStateFile(file).items?.p ?? {})).toHaveLength(1100);
   });
 
   it('after a restart, writes back the blocks nobody read byte for byte', async () => {

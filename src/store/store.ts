@@ -564,6 +564,8 @@ export class Store {
       this.options.warn?.(
         `Compaction of ${file} failed (the journal keeps every write): ${(error as Error).message}`,
       );
+      // The next one encodes every record again rather than copy from a file it could not use.
+      this.dropReader();
     }
   }
 
