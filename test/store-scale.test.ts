@@ -344,6 +344,29 @@ describe('Schema 3 snapshot (indexed blocks, parsed on use)', () => {
     await store.close();
   });
 
+  it('a read while the background build is part way through finishes it: every id, once, in order', async () => {
+    const file = join(dir(), 'state.json');
+    const n = 40_000;
+    const writer = new Store({ file, fsync: false });
+    await writer.open();
+    const items = writer.table<{ at: number }>('items');
+    for (let i = 0; i < n; i++) items.put('p', `n${i}`, { at: i });
+    await writer.close();
+    const store = new Store({ file, fsync: false });
+    await store.open();
+    store.warmUp();
+    // One slice of the build (40,000 ids take longer than one), then reads that need the whole map.
+    await new Promise((resolve) => setImmediate(resolve));
+    const table = store.table<{ at: number }>('items');
+    expect(table.peek('p', `n${n - 1}`)?.at).toBe(n - 1);
+    expect(table.count('p')).toBe(n);
+    const all = table.list('p');
+    expect(all).toHaveLength(n);
+    expect(all.every((item, i) => item.at === i)).toBe(true);
+    expect(store.stats.partitionsOpened).toBe(1);
+    await store.close();
+  });
+
   it('parses a block only when it is read: a damaged block stops the read that needs it, naming the file', async () => {
     const file = join(dir(), 'state.json');
     await fill(file, { a: 300, b: 10 });
