@@ -126,6 +126,22 @@ class Unopened {
     return this.next >= this.blocks.length;
   }
 
+  /**
+   * The record stored under `id`, without building the id map: the map built so far, then the ids
+   * of the blocks not in it yet (parsed once, kept by their block). For reads that come before the
+   * background build is done; a write builds the map.
+   */
+  find(id: string): Json {
+    const block = this.map?.get(id);
+    if (block instanceof LazyBlock) return block.record(id);
+    for (let b = this.next; b < this.blocks.length; b++) {
+      const candidate = this.blocks[b] as LazyBlock;
+      const at = candidate.ids.indexOf(id);
+      if (at !== -1) return candidate.decode()[at];
+    }
+    return undefined;
+  }
+
   /** The whole id map; `decode` decodes every block too (for a read of every record), in the same pass when none was added yet. */
   open(decode: boolean): Partition {
     if (decode && !this.map) {
@@ -387,14 +403,21 @@ export class Store {
     return sorted;
   }
 
+  /** A record for a read: a partition whose id map is not built yet answers without building it. */
+  private lookup(table: string, partition: string, id: string): Json {
+    const part = this.data.get(table)?.get(partition);
+    if (part instanceof Unopened) return part.find(id);
+    return valueAt(part, id);
+  }
+
   table<T>(name: string): Table<T> {
     return {
       get: (partition, id) => {
-        const value = valueAt(this.partition(name, partition, false), id);
+        const value = this.lookup(name, partition, id);
         return value === undefined ? undefined : (copy(value) as T);
       },
       peek: (partition, id) => {
-        const value = valueAt(this.partition(name, partition, false), id);
+        const value = this.lookup(name, partition, id);
         return value === undefined ? undefined : (deepFreeze(value) as T);
       },
       list: (partition) => materialize(this.partition(name, partition, false, true)).map((v) => copy(v) as T),
