@@ -337,6 +337,8 @@ export class Emulator {
     this.servers.push(http);
     this.boundAddresses.push(boundAddress(http));
     this.url = `http://${urlHost(this.options.host)}:${port}`;
+    // Partitions read from the state file get their id maps in the background, once requests can come in.
+    this.store.warmUp();
     if (this.options.httpsPort !== undefined) {
       const tls = await this.tlsMaterial();
       this.tlsCertificate = tls.trust;

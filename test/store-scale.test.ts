@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,6 +47,9 @@ describe('Snapshot column codec', () => {
       const back = decodeBlock(block);
       // What a plain JSON round trip gives is the reference (own __proto__ fields included).
       expect(back).toEqual(JSON.parse(JSON.stringify(entries)));
+      // Field order too (responses are built from records): the same text as the JSON round trip.
+      expect(JSON.stringify(back)).toBe(JSON.stringify(entries));
+      for (const [, record] of back) expect(Object.isFrozen(record)).toBe(true);
       const reference = JSON.parse(JSON.stringify(entries)) as Array<[string, unknown]>;
       back.forEach(([, record], i) => {
         const expected = reference[i]?.[1];
@@ -108,7 +111,7 @@ describe('Store at scale', () => {
     await first.close();
     const text = readFileSync(file, 'utf8');
     expect(JSON.parse(text).schemaVersion).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     // Field names and the shared policy are written per block, not per record.
     expect(text.split('"policy"').length - 1).toBeLessThan(10);
     expect(text.length).toBeLessThan(1200 * 40);
@@ -160,7 +163,7 @@ describe('Store at scale', () => {
     expect(records.n599).toEqual({ at: -1, name: 'n599', policy: POLICY });
   });
 
-  it('loads a schema 1 state file (one object per record) and rewrites it as schema 2', async () => {
+  it('loads a schema 1 state file (one object per record) and rewrites it as schema 3', async () => {
     const file = join(dir(), 'state.json');
     writeFileSync(
       file,
@@ -180,7 +183,7 @@ describe('Store at scale', () => {
     const table = store.table<Item>('items');
     expect(table.ordered('p', BY_AT).map((i) => i.name)).toEqual(['a', 'b', 'c']);
     await store.close();
-    expect(JSON.parse(readFileSync(file, 'utf8')).schemaVersion).toBe(2);
+    expect(JSON.parse(readFileSync(file, 'utf8')).schemaVersion).toBe(3);
     expect(readStateFile(file).items?.p).toEqual({
       a: { at: 1, name: 'a', policy: POLICY },
       b: { at: 2, name: 'b', policy: '' },
@@ -287,5 +290,240 @@ describe('Store at scale', () => {
     for (let i = 0; i < 300; i++)
       table.put('p', `n${i}`, { at: i, name: `n${i}`, policy: strings[i] as string });
     for (let i = 0; i < 300; i++) expect(table.peek('p', `n${i}`)?.policy).toBe(strings[i]);
+  });
+});
+
+describe('Schema 3 snapshot (indexed blocks, parsed on use)', () => {
+  const fill = async (file: string, partitions: Record<string, number>) => {
+    const store = new Store({ file });
+    await store.open();
+    const table = store.table<Item>('items');
+    for (const [partition, n] of Object.entries(partitions))
+      for (let i = 0; i < n; i++) table.put(partition, `n${i}`, { at: i, name: `n${i}`, policy: POLICY });
+    await store.close();
+  };
+
+  it('opens without building any partition: counts come from the index, ids on first use', async () => {
+    const file = join(dir(), 'state.json');
+    await fill(file, { a: 600, b: 300 });
+    const store = new Store({ file });
+    await store.open();
+    const table = store.table<Item>('items');
+    expect(store.stats.partitionsOpened).toBe(0);
+    expect(table.count('a')).toBe(600);
+    expect(table.count()).toBe(900);
+    expect(table.partitions().sort()).toEqual(['a', 'b']);
+    expect(store.stats.partitionsOpened).toBe(0);
+    // A read finds its record in the blocks without building the map; a list, a write build it.
+    expect(table.peek('b', 'n299')?.at).toBe(299);
+    expect(table.get('b', 'missing')).toBeUndefined();
+    expect(store.stats.partitionsOpened).toBe(0);
+    expect(table.ordered('a', BY_AT).map((i) => i.name)).toEqual(
+      Array.from({ length: 600 }, (_, i) => `n${i}`),
+    );
+    expect(store.stats.partitionsOpened).toBe(1);
+    table.put('b', 'n300', { at: 300, name: 'n300', policy: POLICY });
+    expect(store.stats.partitionsOpened).toBe(2);
+    expect(table.count('b')).toBe(301);
+    await store.close();
+  });
+
+  it('builds the id maps in the background after warmUp, and a read before it is done finishes the one it needs', async () => {
+    const file = join(dir(), 'state.json');
+    await fill(file, { a: 3000, b: 2000, c: 1 });
+    const store = new Store({ file });
+    await store.open();
+    const table = store.table<Item>('items');
+    store.warmUp();
+    expect(store.stats.partitionsOpened).toBe(0);
+    // Read at once, before the warm-up ran: found in b's blocks; a write then builds b's map in full.
+    expect(table.peek('b', 'n1999')?.at).toBe(1999);
+    expect(store.stats.partitionsOpened).toBe(0);
+    table.delete('b', 'n0');
+    expect(table.count('b')).toBe(1999);
+    expect(store.stats.partitionsOpened).toBe(1);
+    for (let i = 0; i < 1000 && store.stats.partitionsOpened < 3; i++)
+      await new Promise((r) => setImmediate(r));
+    expect(store.stats.partitionsOpened).toBe(3);
+    expect(table.peek('a', 'n2999')?.at).toBe(2999);
+    expect(table.list('a').map((i) => i.at)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(store.stats.partitionsOpened).toBe(3);
+    await store.close();
+  });
+
+  it('a read while the background build is part way through finishes it: every id, once, in order', async () => {
+    const file = join(dir(), 'state.json');
+    const n = 40_000;
+    const writer = new Store({ file, fsync: false });
+    await writer.open();
+    const items = writer.table<{ at: number }>('items');
+    for (let i = 0; i < n; i++) items.put('p', `n${i}`, { at: i });
+    await writer.close();
+    const store = new Store({ file, fsync: false });
+    await store.open();
+    store.warmUp();
+    // One slice of the build (40,000 ids take longer than one), then reads that need the whole map.
+    await new Promise((resolve) => setImmediate(resolve));
+    const table = store.table<{ at: number }>('items');
+    expect(table.peek('p', `n${n - 1}`)?.at).toBe(n - 1);
+    expect(table.count('p')).toBe(n);
+    const all = table.list('p');
+    expect(all).toHaveLength(n);
+    expect(all.every((item, i) => item.at === i)).toBe(true);
+    expect(store.stats.partitionsOpened).toBe(1);
+    await store.close();
+  });
+
+  it('parses a block only when it is read: a damaged block stops the read that needs it, naming the file', async () => {
+    const file = join(dir(), 'state.json');
+    await fill(file, { a: 300, b: 10 });
+    const bytes = readFileSync(file);
+    const text = bytes.toString('latin1');
+    const index = JSON.parse(
+      text.slice(Number(/"indexAt":(\d+)\}$/.exec(text)?.[1]), text.lastIndexOf(',"indexAt"')),
+    );
+    // Damage the records of partition a's first block, keeping every byte offset where it was.
+    const [, , , r0] = index.items.a[0] as number[];
+    bytes.write('!', (r0 as number) + 1, 'latin1');
+    writeFileSync(file, bytes);
+    const store = new Store({ file });
+    await store.open();
+    const table = store.table<Item>('items');
+    expect(table.get('b', 'n3')?.at).toBe(3);
+    expect(table.get('a', 'n260')?.at).toBe(260);
+    expect(() => table.get('a', 'n1')).toThrow(StateFileError);
+    expect(() => table.get('a', 'n1')).toThrow(file);
+  });
+
+  it('refuses a truncated file, or one whose index points elsewhere, at open', async () => {
+    const file = join(dir(), 'state.json');
+    await fill(file, { a: 300 });
+    const text = readFileSync(file, 'latin1');
+    writeFileSync(file, text.slice(0, -20));
+    await expect(new Store({ file }).open()).rejects.toThrow(StateFileError);
+    const shifted = text.replace(/"indexAt":(\d+)\}$/, (_, at) => `"indexAt":${Number(at) - 7}}`);
+    writeFileSync(file, shifted);
+    await expect(new Store({ file }).open()).rejects.toThrow(file);
+    // Blocks moved by an edit (one byte more before them): their ranges no longer fit.
+    writeFileSync(file, text.replace('"blocks":[', '"blocks":[ '));
+    await expect(new Store({ file }).open()).rejects.toThrow(/corrupt/);
+  });
+
+  it('is one JSON document that an emulator knowing only schema 2 refuses as newer, and a newer one is refused', async () => {
+    const file = join(dir(), 'state.json');
+    await fill(file, { a: 10 });
+    const loaded = JSON.parse(readFileSync(file, 'utf8'));
+    // What the schema 2 reader checked before refusing a newer file.
+    expect(loaded.schemaVersion).toBe(3);
+    expect(typeof loaded.tables).toBe('object');
+    expect(loaded.schemaVersion > 2).toBe(true);
+    expect(loaded.blocks).toHaveLength(1);
+    writeFileSync(file, readFileSync(file, 'latin1').replace('{"schemaVersion":3', '{"schemaVersion":4'));
+    await expect(new Store({ file }).open()).rejects.toThrow(/schemaVersion 4.*newer than this emulator's 3/);
+  });
+
+  it('still loads a schema 2 file (blocks under tables) and rewrites it as schema 3', async () => {
+    const file = join(dir(), 'state.json');
+    const entries = Array.from(
+      { length: 30 },
+      (_, i) => [`n${i}`, { at: i, name: `n${i}`, policy: POLICY }] as const,
+    );
+    writeFileSync(
+      file,
+      JSON.stringify({ schemaVersion: 2, tables: { items: { p: [encodeBlock(entries)] } } }),
+    );
+    const store = new Store({ file });
+    await store.open();
+    expect(store.table<Item>('items').count('p')).toBe(30);
+    expect(store.table<Item>('items').get('p', 'n29')?.at).toBe(29);
+    store.table<Item>('items').put('p', 'n30', { at: 30, name: 'n30', policy: POLICY });
+    await store.close();
+    expect(JSON.parse(readFileSync(file, 'utf8')).schemaVersion).toBe(3);
+    expect(Object.keys(readStateFile(file).items?.p ?? {})).toHaveLength(31);
+  });
+
+  it('copies the blocks of the last snapshot whose records did not change instead of encoding them again', async () => {
+    const file = join(dir(), 'state.json');
+    const store = new Store({ file, compactEvery: 100 });
+    await store.open();
+    const table = store.table<Item>('items');
+    for (let i = 0; i < 1000; i++) table.put('p', `n${i}`, { at: i, name: `n${i}`, policy: POLICY });
+    await store.commit();
+    while (store.stats.compactions < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(store.stats.blocksEncoded).toBe(4);
+    expect(store.stats.blocksCopied).toBe(0);
+    // One record of the third block changes and one is added: two blocks to encode, three to copy.
+    table.put('p', 'n600', { at: -600, name: 'n600', policy: 'changed' });
+    table.put('p', 'n1000', { at: 1000, name: 'n1000', policy: POLICY });
+    await store.close();
+    expect(store.stats.blocksEncoded).toBe(6);
+    expect(store.stats.blocksCopied).toBe(3);
+    const records = readStateFile(file).items?.p ?? {};
+    expect(Object.keys(records)).toHaveLength(1001);
+    expect(records.n600).toEqual({ at: -600, name: 'n600', policy: 'changed' });
+    expect(records.n999).toEqual({ at: 999, name: 'n999', policy: POLICY });
+    expect(records.n1).toEqual({ at: 1, name: 'n1', policy: POLICY });
+    // Reopened, the copied bytes read back as the records they stand for, in order.
+    const again = new Store({ file });
+    await again.open();
+    expect(
+      again
+        .table<Item>('items')
+        .list('p')
+        .map((i) => i.at),
+    ).toEqual([
+      ...Array.from({ length: 600 }, (_, i) => i),
+      -600,
+      ...Array.from({ length: 400 }, (_, i) => 601 + i),
+    ]);
+    await again.close();
+  });
+
+  it('a compaction that cannot copy from the last snapshot warns, and the next one encodes every record', async () => {
+    const file = join(dir(), 'state.json');
+    const warnings: string[] = [];
+    const store = new Store({ file, compactEvery: 100, warn: (m) => warnings.push(m) });
+    await store.open();
+    const table = store.table<Item>('items');
+    const waitFor = async (n: number) => {
+      for (let i = 0; i < 2000 && store.stats.compactions < n && warnings.length === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 2));
+    };
+    for (let i = 0; i < 600; i++) table.put('p', `n${i}`, { at: i, name: `n${i}`, policy: POLICY });
+    await store.commit();
+    await waitFor(1);
+    expect(store.stats.compactions).toBe(1);
+    // The snapshot the next compaction would copy from is cut short in place (same file, same inode).
+    truncateSync(file, 10);
+    for (let i = 0; i < 200; i++) table.put('p', `m${i}`, { at: i, name: `m${i}`, policy: POLICY });
+    await store.commit();
+    await waitFor(2);
+    expect(warnings.join()).toMatch(/Compaction of .* failed.*shorter than its index/);
+    expect(store.stats.compactions).toBe(1);
+    const encoded = store.stats.blocksEncoded;
+    for (let i = 0; i < 300; i++) table.put('p', `k${i}`, { at: i, name: `k${i}`, policy: POLICY });
+    await store.commit();
+    for (let i = 0; i < 2000 && store.stats.compactions < 2; i++)
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(store.stats.compactions).toBe(2);
+    // 1,100 records, all encoded again (nothing copied): four blocks of 250 and one of 100.
+    expect(store.stats.blocksEncoded - encoded).toBe(5);
+    await store.close();
+    expect(Object.keys(readStateFile(file).items?.p ?? {})).toHaveLength(1100);
+  });
+
+  it('after a restart, writes back the blocks nobody read byte for byte', async () => {
+    const file = join(dir(), 'state.json');
+    await fill(file, { a: 700, b: 5 });
+    const store = new Store({ file });
+    await store.open();
+    store.table<Item>('items').put('b', 'x', { at: 1, name: 'x', policy: POLICY });
+    await store.close();
+    // Partition a was never opened: its three blocks were copied; so was b's block (opened, never
+    // decoded), and only the new record was encoded.
+    expect(store.stats.blocksCopied).toBe(4);
+    expect(store.stats.blocksEncoded).toBe(1);
+    expect(store.stats.partitionsOpened).toBe(1);
+    expect(Object.keys(readStateFile(file).items?.a ?? {})).toHaveLength(700);
   });
 });

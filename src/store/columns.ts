@@ -184,6 +184,7 @@ function encodeObjects(values: Array<Record<string, Json>>): Column {
   return column;
 }
 
+/** The values of a column, frozen all the way down (the store hands its records out without copying them). */
 export function decodeColumn(column: Column, n: number): Json[] {
   if (!column || typeof column !== 'object') throw new Error('a column that is not an object');
   if ('c' in column) return new Array<Json>(n).fill(column.c);
@@ -225,13 +226,13 @@ export function decodeColumn(column: Column, n: number): Json[] {
     let at = 0;
     for (let i = 0; i < n; i++) {
       const length = lengths[i] as number;
-      out[i] = items.slice(at, at + length);
+      out[i] = Object.freeze(items.slice(at, at + length));
       at += length;
     }
     return out;
   }
   if ('o' in column) return decodeObjects(column, n);
-  if ('v' in column) return checked(column.v, n).slice();
+  if ('v' in column) return checked(column.v, n).map(deepFreeze);
   throw new Error('a column of an unknown kind');
 }
 
@@ -253,10 +254,22 @@ function decodeObjects(column: { o: number[][]; k: string[]; s?: Column; f: Colu
   });
   const fields = column.f.map((f, at) => decodeColumn(f, counts[at] as number));
   const cursors = new Array<number>(column.k.length).fill(0);
+  const makers = column.o.map((shape) => makerOf(shape.map((f) => column.k[f] as string)));
   const out = new Array<Json>(n);
   for (let i = 0; i < n; i++) {
-    const shape = column.o[shapeOf ? (shapeOf[i] as number) : 0];
+    const s = shapeOf ? (shapeOf[i] as number) : 0;
+    const shape = column.o[s];
     if (!shape) throw new Error('a record of an unknown shape');
+    const make = makers[s];
+    if (make) {
+      const values = new Array<Json>(shape.length);
+      for (let k = 0; k < shape.length; k++) {
+        const f = shape[k] as number;
+        values[k] = (fields[f] as Json[])[(cursors[f] as number)++];
+      }
+      out[i] = Object.freeze(make(values));
+      continue;
+    }
     const record: Record<string, Json> = {};
     for (const f of shape) {
       const name = column.k[f] as string;
@@ -266,7 +279,40 @@ function decodeObjects(column: { o: number[][]; k: string[]; s?: Column; f: Colu
         Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
       else record[name] = value;
     }
-    out[i] = record;
+    out[i] = Object.freeze(record);
   }
   return out;
+}
+
+type Maker = (values: Json[]) => Record<string, Json>;
+/** Record makers by field list: an object literal is allocated at its final size in one step. */
+const makers = new Map<string, Maker | undefined>();
+const MAKERS_MAX = 512;
+
+/**
+ * A function that builds a record of these fields, in this order, from their values: one object
+ * literal (so the record is allocated once, with every field in place, instead of growing field by
+ * field). Names are written as JSON string literals, which are JavaScript string literals, so no
+ * name can be code; a shape with `__proto__` (a literal would set the prototype) or too many
+ * fields, or one more than MAKERS_MAX distinct shapes, is built field by field instead.
+ */
+function makerOf(names: string[]): Maker | undefined {
+  const key = JSON.stringify(names);
+  if (makers.has(key)) return makers.get(key);
+  let maker: Maker | undefined;
+  if (names.length <= 64 && !names.includes('__proto__') && makers.size < MAKERS_MAX) {
+    maker = new Function(
+      'v',
+      `return {${names.map((name, i) => `${JSON.stringify(name)}:v[${i}]`).join(',')}};`,
+    ) as Maker;
+  }
+  if (makers.size < MAKERS_MAX) makers.set(key, maker);
+  return maker;
+}
+
+function deepFreeze(value: Json): Json {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const key in value as Record<string, Json>) deepFreeze((value as Record<string, Json>)[key]);
+  return value;
 }

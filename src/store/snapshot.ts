@@ -1,9 +1,18 @@
 import { isAscii } from 'node:buffer';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { open as openFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Adapter, Low, LowSync, type SyncAdapter } from 'lowdb';
-import { type Block, type Column, decodeColumn, encodeBlock, encodeColumn } from './columns.js';
+import { type Block, type Column, decodeColumn, encodeBlock } from './columns.js';
 
 /**
  * The JSON snapshot beside the journal, read and written through lowdb with adapters of our own:
@@ -13,23 +22,27 @@ import { type Block, type Column, decodeColumn, encodeBlock, encodeColumn } from
  * compaction) and flushes the temp file as it goes, so the final fsync has little left to write; the
  * sync one serves start-up, close and reset.
  *
- * Schema 2 writes each partition as blocks of BLOCK_ROWS records in columns (columns.ts): about a
- * quarter of schema 1's bytes, and several times faster to parse. A block is decoded only when one
- * of its records is first read (the `LazyBlock` stands in for each of its records until then), and
- * a block nobody read is written back by the next compaction as it was read. Schema 1 files (one JSON object per record)
- * still load; the next compaction writes them as schema 2.
+ * Schema 3 (what is written) is still one JSON document, laid out so that start-up need not parse it:
+ * `{"schemaVersion":3,"blocks":[{"n":…,"i":…,"r":…},…],"tables":{table:{partition:[[n,i0,i1,r0,r1],…]}},"indexAt":…}`.
+ * Each block holds BLOCK_ROWS records in columns (columns.ts: ids `i`, records `r`); the `tables`
+ * index, found from the `indexAt` byte offset at the end of the file, gives each partition's blocks
+ * as byte ranges of their id and record columns. Opening reads the file's bytes and parses only the
+ * index: a block's ids are parsed when its partition is first used, its records when one of them is
+ * first read (the `LazyBlock` stands in for each of its records until then), and a block nobody read
+ * is copied byte for byte into the next snapshot. Schema 2 files (the same blocks under `tables`,
+ * parsed whole) and schema 1 files (one JSON object per record) still load; the next compaction
+ * writes them as schema 3. An emulator that knows only schema 2 parses the whole file and refuses it
+ * as newer.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 type Json = unknown;
 /**
  * A partition at one point in time: its ids and, at the same positions, its records (or the block
  * that still holds a record not decoded yet). Two flat arrays copy much faster than entry pairs.
+ * A partition nobody used since it was read is its blocks alone (`blocks`).
  */
-export interface PartitionView {
-  ids: string[];
-  values: Json[];
-}
+export type PartitionView = { ids: string[]; values: Json[] } | { blocks: LazyBlock[] };
 /** tables → partitions, in order. */
 export type View = Array<[string, Array<[string, PartitionView]>]>;
 
@@ -39,21 +52,50 @@ export interface StateFile {
   tables: Record<string, Record<string, Record<string, Json> | Block[]>>;
 }
 
+/** Where a block's columns are: parsed already (schema 2), or byte ranges of the file (schema 3). */
+type BlockSource =
+  | { i: Column; r: Column }
+  | { file: string; bytes: Buffer; i0: number; i1: number; r0: number; r1: number };
+
 /** Records of a block as read from the file, decoded together on first use. */
 export class LazyBlock {
+  private idList: string[] | undefined;
   private records: Json[] | undefined;
   private positions: Map<string, number> | undefined;
   constructor(
-    readonly ids: string[],
-    /** The block's records as read, until they are decoded. */
-    public column: Column | undefined,
+    /** How many records the block holds. */
+    readonly n: number,
+    /** The block's columns as read, until its records are decoded. */
+    private source: BlockSource | undefined,
   ) {}
+
+  /** The block's record ids, in order (parsed on first use). */
+  get ids(): string[] {
+    if (!this.idList) {
+      const source = this.source as BlockSource;
+      const ids =
+        'file' in source
+          ? decodeColumn(parseRange(source, source.i0, source.i1) as Column, this.n)
+          : decodeColumn(source.i, this.n);
+      for (const id of ids) if (typeof id !== 'string') throw new Error('a record id that is not a string');
+      this.idList = ids as string[];
+    }
+    return this.idList;
+  }
+
+  /** True while the records were never decoded: the block can be written back as it was read. */
+  get intact(): boolean {
+    return this.records === undefined;
+  }
 
   /** Every record of the block, in the order of `ids`. */
   decode(): Json[] {
     if (!this.records) {
-      this.records = decodeColumn(this.column as Column, this.ids.length);
-      this.column = undefined;
+      const ids = this.ids;
+      const source = this.source as BlockSource;
+      const column = 'file' in source ? (parseRange(source, source.r0, source.r1) as Column) : source.r;
+      this.records = decodeColumn(column, ids.length);
+      this.source = undefined;
     }
     return this.records;
   }
@@ -62,6 +104,28 @@ export class LazyBlock {
     const records = this.decode();
     if (!this.positions) this.positions = new Map(this.ids.map((v, i) => [v, i]));
     return records[this.positions.get(id) as number];
+  }
+
+  /** The id and record columns as JSON text (bytes of the file when they came from one), while intact. */
+  columns(): { i: string | Buffer; r: string | Buffer } {
+    const source = this.source as BlockSource;
+    if ('file' in source) {
+      return {
+        i: source.bytes.subarray(source.i0, source.i1),
+        r: source.bytes.subarray(source.r0, source.r1),
+      };
+    }
+    return { i: JSON.stringify(source.i), r: JSON.stringify(source.r) };
+  }
+}
+
+/** JSON.parse of a byte range of a schema 3 file; an unreadable range names the file. */
+function parseRange(source: { file: string; bytes: Buffer }, from: number, to: number): Json {
+  const slice = source.bytes.subarray(from, to);
+  try {
+    return JSON.parse(slice.toString(isAscii(slice) ? 'latin1' : 'utf8'));
+  } catch (error) {
+    throw new StateFileError(`State file ${source.file} is corrupt (${(error as Error).message}).`);
   }
 }
 
@@ -78,8 +142,32 @@ const BLOCK_ROWS = 250;
 /** The async adapter flushes the temp file whenever this much was written since the last flush. */
 const FLUSH_BYTES = 1024 * 1024;
 
+/**
+ * A block the last snapshot holds, built from records in memory: their ids, the records themselves
+ * (to tell, by identity, that none changed since) and the byte ranges of its columns in that file.
+ * The next snapshot copies its bytes instead of encoding the records again, so a compaction encodes
+ * only what was written since the one before.
+ */
+export interface WrittenBlock {
+  ids: string[];
+  records: Json[];
+  i0: number;
+  i1: number;
+  r0: number;
+  r1: number;
+}
+
+/** Written blocks by the id of their first record, for one partition. */
+export type WrittenBlocks = Map<string, WrittenBlock>;
+
 export interface SnapshotOptions {
   fsync: boolean;
+  /** The last snapshot's written blocks of a partition, and a descriptor to read that file's bytes. */
+  reuse?: { blocks(table: string, partition: string): WrittenBlocks | undefined; fd: number };
+  /** Told of every block this snapshot writes from records in memory (or copies from the last snapshot). */
+  written?(table: string, partition: string, block: WrittenBlock): void;
+  /** Told of each block written: encoded from records, or copied as bytes (read from a file, or the last snapshot's). */
+  onBlock?(how: 'encoded' | 'copied'): void;
   /** Called with how long each slice took to build (the longest compaction step is reported). */
   onStep?: (ms: number) => void;
 }
@@ -100,15 +188,19 @@ class SnapshotFile implements Adapter<View> {
     const out = await openFile(temp, 'w', FILE_MODE);
     try {
       let unflushed = 0;
-      const slices = serialize(view);
+      const slices = serialize(view, this.options);
       for (;;) {
         const started = performance.now();
         const next = slices.next();
         this.options.onStep?.(performance.now() - started);
         if (next.done) break;
-        const text = next.value;
-        await out.write(text);
-        unflushed += text.length;
+        const slice = next.value;
+        let written = 0;
+        while (written < slice.length) {
+          const { bytesWritten } = await out.write(slice, written, slice.length - written);
+          written += bytesWritten;
+        }
+        unflushed += slice.length;
         if (this.options.fsync && unflushed >= FLUSH_BYTES) {
           // A little at a time: one big flush at the end would hold up the journal's own syncs.
           await out.datasync();
@@ -139,7 +231,10 @@ class SnapshotFileSync implements SyncAdapter<View> {
     const temp = `${this.file}.tmp`;
     const fd = openSync(temp, 'w', FILE_MODE);
     try {
-      for (const text of serialize(view)) writeSync(fd, text);
+      for (const slice of serialize(view, this.options)) {
+        let written = 0;
+        while (written < slice.length) written += writeSync(fd, slice, written, slice.length - written);
+      }
       if (this.options.fsync) fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -164,21 +259,23 @@ export function snapshotDbSync(file: string, options: SnapshotOptions): LowSync<
   return new LowSync<View>(new SnapshotFileSync(file, options), []);
 }
 
-/**
- * The file's text. An ASCII file (what the emulator writes unless a value holds other characters) is
- * copied straight into a one-byte string, twice as fast as decoding UTF-8.
- */
-function readText(file: string): string {
-  const bytes = readFileSync(file);
-  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
-}
+/** The first bytes of a file this emulator (or a newer one) wrote, and the end of a schema 3 file. */
+const HEAD = /^\{"schemaVersion":(\d+)[,}]/;
+const TAIL = /,"indexAt":(\d+)\}\s*$/;
 
 /** The snapshot's records as a view; null when there is no file yet. A corrupt or newer file stops start-up. */
 function readSnapshot(file: string): View | null {
   if (!existsSync(file)) return null;
+  const bytes = readFileSync(file);
+  const head = HEAD.exec(bytes.subarray(0, 32).toString('latin1'));
+  const version = head ? Number(head[1]) : undefined;
+  if (version !== undefined && version > SCHEMA_VERSION) throw newer(file, version);
+  if (version === 3) return indexedView(file, bytes);
   let loaded: Partial<StateFile> | null;
   try {
-    loaded = JSON.parse(readText(file)) as Partial<StateFile> | null;
+    // An ASCII file (what the emulator writes unless a value holds other characters) is copied
+    // straight into a one-byte string, twice as fast as decoding UTF-8.
+    loaded = JSON.parse(bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8')) as Partial<StateFile> | null;
   } catch (error) {
     throw new StateFileError(`State file ${file} is not valid JSON (${(error as Error).message}).`);
   }
@@ -191,11 +288,9 @@ function readSnapshot(file: string): View | null {
   ) {
     throw new StateFileError(`State file ${file} is not an alibaba-kms-emulator state file.`);
   }
-  if (loaded.schemaVersion > SCHEMA_VERSION) {
-    throw new StateFileError(
-      `State file ${file} has schemaVersion ${loaded.schemaVersion}, newer than this emulator's ${SCHEMA_VERSION}; upgrade the emulator or use another file.`,
-    );
-  }
+  if (loaded.schemaVersion > SCHEMA_VERSION) throw newer(file, loaded.schemaVersion);
+  if (loaded.schemaVersion === 3)
+    throw new StateFileError(`State file ${file} is corrupt (no index at its end).`);
   const columnar = loaded.schemaVersion >= 2;
   try {
     return Object.entries(loaded.tables).map(([table, partitions]) => [
@@ -210,28 +305,84 @@ function readSnapshot(file: string): View | null {
   }
 }
 
+function newer(file: string, version: number): StateFileError {
+  return new StateFileError(
+    `State file ${file} has schemaVersion ${version}, newer than this emulator's ${SCHEMA_VERSION}; upgrade the emulator or use another file.`,
+  );
+}
+
+/**
+ * A schema 3 file's view from its index alone: each partition is its blocks, byte ranges of `bytes`
+ * parsed when used. The ranges are checked against the file's layout here, so a truncated or
+ * shifted file stops start-up; what a range holds is checked when it is parsed.
+ */
+function indexedView(file: string, bytes: Buffer): View {
+  const corrupt = (why: string) => new StateFileError(`State file ${file} is corrupt (${why}).`);
+  const tailFrom = Math.max(0, bytes.length - 40);
+  const tail = TAIL.exec(bytes.subarray(tailFrom).toString('latin1'));
+  if (!tail) throw corrupt('no index at its end');
+  const indexAt = Number(tail[1]);
+  const indexEnd = tailFrom + tail.index;
+  if (!Number.isSafeInteger(indexAt) || indexAt < 0 || indexAt >= indexEnd)
+    throw corrupt('an index out of place');
+  let index: Json;
+  try {
+    index = JSON.parse(bytes.subarray(indexAt, indexEnd).toString('utf8'));
+  } catch (error) {
+    throw corrupt(`its index is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!index || typeof index !== 'object' || Array.isArray(index))
+    throw corrupt('an index that is not an object');
+  const source = { file, bytes };
+  return Object.entries(index as Record<string, Json>).map(([table, partitions]) => {
+    if (!partitions || typeof partitions !== 'object' || Array.isArray(partitions))
+      throw corrupt(`table ${table} is not an object`);
+    return [
+      table,
+      Object.entries(partitions as Record<string, Json>).map(([partition, ranges]) => {
+        if (!Array.isArray(ranges)) throw corrupt(`partition ${partition} is not a list of blocks`);
+        const blocks = ranges.map((range) => {
+          if (!Array.isArray(range) || range.length !== 5 || !range.every(Number.isSafeInteger))
+            throw corrupt('a block entry that is not five integers');
+          const [n, i0, i1, r0, r1] = range as number[];
+          if (
+            (n as number) < 0 ||
+            (i0 as number) < 1 ||
+            (i1 as number) <= (i0 as number) ||
+            (r0 as number) <= (i1 as number) ||
+            (r1 as number) <= (r0 as number) ||
+            (r1 as number) >= indexAt ||
+            bytes[r1 as number] !== 0x7d ||
+            bytes.toString('latin1', i1 as number, r0 as number) !== ',"r":'
+          ) {
+            throw corrupt('a block out of place');
+          }
+          return new LazyBlock(n as number, { ...source, i0, i1, r0, r1 } as BlockSource);
+        });
+        return [partition, { blocks }] as [string, PartitionView];
+      }),
+    ];
+  });
+}
+
 function objectView(records: Record<string, Json> | null): PartitionView {
   const ids = Object.keys(records ?? {});
   return { ids, values: ids.map((id) => (records as Record<string, Json>)[id]) };
 }
 
-/** A partition's ids, decoded now; each record's place holds its block until the block is decoded. */
+/** A schema 2 partition: its blocks, with their ids decoded now (so that a block that does not add up stops start-up). */
 function blockView(blocks: Block[]): PartitionView {
   if (!Array.isArray(blocks)) throw new Error('a partition that is not a list of blocks');
-  const view: PartitionView = { ids: [], values: [] };
-  for (const block of blocks) {
-    if (!block || typeof block !== 'object' || !Number.isSafeInteger(block.n) || block.n < 0) {
-      throw new Error('a block without a record count');
-    }
-    const ids = decodeColumn(block.i, block.n);
-    for (const id of ids) if (typeof id !== 'string') throw new Error('a record id that is not a string');
-    const lazy = new LazyBlock(ids as string[], block.r);
-    for (const id of ids as string[]) {
-      view.ids.push(id);
-      view.values.push(lazy);
-    }
-  }
-  return view;
+  return {
+    blocks: blocks.map((block) => {
+      if (!block || typeof block !== 'object' || !Number.isSafeInteger(block.n) || block.n < 0) {
+        throw new Error('a block without a record count');
+      }
+      const lazy = new LazyBlock(block.n, { i: block.i, r: block.r });
+      void lazy.ids;
+      return lazy;
+    }),
+  };
 }
 
 /**
@@ -242,12 +393,32 @@ export function readStateFile(file: string): Record<string, Record<string, Recor
   const out: Record<string, Record<string, Record<string, Json>>> = {};
   for (const [table, partitions] of readSnapshot(file) ?? []) {
     const byPartition: Record<string, Record<string, Json>> = {};
-    for (const [partition, { ids, values }] of partitions) {
-      byPartition[partition] = Object.fromEntries(ids.map((id, i) => [id, resolve(id, values[i])]));
+    for (const [partition, view] of partitions) {
+      const records: Record<string, Json> = {};
+      for (const [id, value] of entriesOf(view)) {
+        Object.defineProperty(records, id, { value, enumerable: true, writable: true, configurable: true });
+      }
+      byPartition[partition] = records;
     }
     out[table] = byPartition;
   }
   return out;
+}
+
+/** A partition view's ids and records, in order, decoded. */
+export function* entriesOf(view: PartitionView): Generator<[string, Json]> {
+  if ('blocks' in view) {
+    for (const block of view.blocks) {
+      const records = block.decode();
+      const ids = block.ids;
+      for (let i = 0; i < ids.length; i++) yield [ids[i] as string, records[i]];
+    }
+    return;
+  }
+  for (let i = 0; i < view.ids.length; i++) {
+    const id = view.ids[i] as string;
+    yield [id, resolve(id, view.values[i])];
+  }
 }
 
 async function syncDirectory(path: string): Promise<void> {
@@ -260,62 +431,169 @@ async function syncDirectory(path: string): Promise<void> {
 }
 
 /**
- * The snapshot as compact JSON, one slice per block of records (at most BLOCK_ROWS): the adapters
- * take one slice at a time, so a background compaction yields to requests between two of them.
+ * The snapshot as compact JSON (schema 3), one slice per block of records (at most BLOCK_ROWS): the
+ * adapters take one slice at a time, so a background compaction yields to requests between two of
+ * them. Byte offsets are counted as the slices are made, for the index written last.
  */
-function* serialize(view: View): Generator<string> {
-  let head = `{"schemaVersion":${SCHEMA_VERSION},"tables":{`;
-  for (const [t, [table, partitions]] of view.entries()) {
-    head += `${t > 0 ? ',' : ''}${JSON.stringify(table)}:{`;
-    for (const [p, [partition, records]] of partitions.entries()) {
-      head += `${p > 0 ? ',' : ''}${JSON.stringify(partition)}:[`;
-      let first = true;
-      for (const block of blocks(records)) {
-        const text = `${head}${first ? '' : ','}${JSON.stringify(block)}`;
+function* serialize(view: View, options: SnapshotOptions): Generator<Buffer> {
+  let offset = 0;
+  let head = `{"schemaVersion":${SCHEMA_VERSION},"blocks":[`;
+  let firstBlock = true;
+  const index: Array<[string, Array<[string, number[][]]>]> = [];
+  for (const [table, partitions] of view) {
+    const entries: Array<[string, number[][]]> = [];
+    index.push([table, entries]);
+    for (const [partition, records] of partitions) {
+      const ranges: number[][] = [];
+      const reuse = options.reuse;
+      const previous = reuse?.blocks(table, partition);
+      for (const block of blocks(
+        records,
+        previous && reuse ? { blocks: previous, fd: reuse.fd } : undefined,
+      )) {
+        const prefix = Buffer.from(`${head}${firstBlock ? '' : ','}{"n":${block.n},"i":`);
         head = '';
-        first = false;
-        yield text;
+        firstBlock = false;
+        const ids = typeof block.i === 'string' ? Buffer.from(block.i) : block.i;
+        const recordsText = typeof block.r === 'string' ? Buffer.from(block.r) : block.r;
+        const i0 = offset + prefix.length;
+        const i1 = i0 + ids.length;
+        const r0 = i1 + MIDDLE.length;
+        const r1 = r0 + recordsText.length;
+        ranges.push([block.n, i0, i1, r0, r1]);
+        options.onBlock?.(block.encoded ? 'encoded' : 'copied');
+        if (block.records && options.written)
+          options.written(table, partition, {
+            ids: block.records.ids,
+            records: block.records.values,
+            i0,
+            i1,
+            r0,
+            r1,
+          });
+        const slice = Buffer.concat([prefix, ids, MIDDLE, recordsText, END]);
+        offset += slice.length;
+        yield slice;
       }
-      head += ']';
+      if (ranges.length > 0) entries.push([partition, ranges]);
     }
-    head += '}';
   }
-  yield `${head}}}`;
+  const before = Buffer.from(`${head}],"tables":`);
+  const indexAt = offset + before.length;
+  const tables = Object.fromEntries(index.map(([table, entries]) => [table, Object.fromEntries(entries)]));
+  yield Buffer.concat([before, Buffer.from(`${JSON.stringify(tables)},"indexAt":${indexAt}}`)]);
+}
+
+const MIDDLE = Buffer.from(',"r":');
+const END = Buffer.from('}');
+
+/** One block to write: its record count and its id and record columns as JSON text. */
+interface BlockText {
+  n: number;
+  i: string | Buffer;
+  r: string | Buffer;
+  /** The records in memory it was made of (not for a block read from a file and never decoded). */
+  records?: { ids: string[]; values: Json[] };
+  encoded?: boolean;
 }
 
 /**
  * A partition's records as blocks, built one at a time. A block read from the file whose records
  * are all still there, in order and never decoded, is written again as it was read.
  */
-function* blocks({ ids, values }: PartitionView): Generator<Block> {
+function* blocks(
+  view: PartitionView,
+  previous: { blocks: WrittenBlocks; fd: number } | undefined,
+): Generator<BlockText> {
+  if ('blocks' in view) {
+    for (const block of view.blocks) {
+      if (block.intact) yield { n: block.n, ...block.columns() };
+      else yield encodeText(block.ids, block.decode());
+    }
+    return;
+  }
+  const { ids, values } = view;
+  const writtenAt = (at: number) =>
+    previous ? unchangedBlockAt(previous.blocks, ids, values, at) : undefined;
   let from = 0;
   while (from < ids.length) {
     const intact = intactBlockAt(ids, values, from);
     if (intact) {
-      const n = intact.ids.length;
-      yield { n, i: encodeColumn(intact.ids), r: intact.column as Column };
-      from += n;
+      yield { n: intact.n, ...intact.columns() };
+      from += intact.n;
       continue;
     }
-    const entries: Array<[string, Json]> = [];
+    const written = writtenAt(from);
+    if (written && previous) {
+      yield copyWritten(written, previous.fd);
+      from += written.ids.length;
+      continue;
+    }
+    const blockIds: string[] = [];
+    const records: Json[] = [];
     let at = from;
     while (
       at < ids.length &&
-      entries.length < BLOCK_ROWS &&
-      (at === from || !intactBlockAt(ids, values, at))
+      blockIds.length < BLOCK_ROWS &&
+      (at === from || (!intactBlockAt(ids, values, at) && !writtenAt(at)))
     ) {
       const id = ids[at] as string;
-      entries.push([id, resolve(id, values[at])]);
+      blockIds.push(id);
+      records.push(resolve(id, values[at]));
       at += 1;
     }
-    yield encodeBlock(entries);
+    yield encodeText(blockIds, records);
     from = at;
   }
 }
 
+function encodeText(ids: string[], records: Json[]): BlockText {
+  const block = encodeBlock(ids.map((id, i) => [id, records[i]] as [string, Json]));
+  return {
+    n: block.n,
+    i: JSON.stringify(block.i),
+    r: JSON.stringify(block.r),
+    records: { ids, values: records },
+    encoded: true,
+  };
+}
+
+/** A block of the last snapshot that starts at `at` and whose records are all still the same objects, in order. */
+function unchangedBlockAt(
+  written: WrittenBlocks,
+  ids: string[],
+  values: Json[],
+  at: number,
+): WrittenBlock | undefined {
+  const block = written.get(ids[at] as string);
+  if (!block) return undefined;
+  const n = block.ids.length;
+  if (at + n > ids.length) return undefined;
+  for (let i = 0; i < n; i++)
+    if (values[at + i] !== block.records[i] || ids[at + i] !== block.ids[i]) return undefined;
+  return block;
+}
+
+/** A written block's columns, read back from the last snapshot (the page cache has them, usually). */
+function copyWritten(block: WrittenBlock, fd: number): BlockText {
+  const bytes = Buffer.allocUnsafe(block.r1 - block.i0);
+  let read = 0;
+  while (read < bytes.length) {
+    const n = readSync(fd, bytes, read, bytes.length - read, block.i0 + read);
+    if (n === 0) throw new Error('the last snapshot is shorter than its index says');
+    read += n;
+  }
+  return {
+    n: block.ids.length,
+    i: bytes.subarray(0, block.i1 - block.i0),
+    r: bytes.subarray(block.r0 - block.i0),
+    records: { ids: block.ids, values: block.records },
+  };
+}
+
 function intactBlockAt(ids: string[], values: Json[], at: number): LazyBlock | undefined {
   const block = values[at];
-  if (!(block instanceof LazyBlock) || !block.column || block.ids[0] !== ids[at]) return undefined;
+  if (!(block instanceof LazyBlock) || !block.intact || block.ids[0] !== ids[at]) return undefined;
   const n = block.ids.length;
   if (at + n > ids.length) return undefined;
   for (let i = 1; i < n; i++) if (values[at + i] !== block || ids[at + i] !== block.ids[i]) return undefined;

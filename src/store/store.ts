@@ -12,7 +12,17 @@ import {
 } from 'node:fs';
 import { type FileHandle, open as openFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { FILE_MODE, LazyBlock, StateFileError, snapshotDb, snapshotDbSync, type View } from './snapshot.js';
+import {
+  FILE_MODE,
+  LazyBlock,
+  type PartitionView,
+  type SnapshotOptions,
+  StateFileError,
+  snapshotDb,
+  snapshotDbSync,
+  type View,
+  type WrittenBlocks,
+} from './snapshot.js';
 
 export { readStateFile, SCHEMA_VERSION, type StateFile, StateFileError } from './snapshot.js';
 
@@ -28,7 +38,8 @@ export { readStateFile, SCHEMA_VERSION, type StateFile, StateFileError } from '.
  * (fsynced, renamed, directory fsynced), and only then is the old journal removed.
  *
  * Records read from the snapshot stay encoded until first read (snapshot.ts `LazyBlock`): every
- * read of a partition's map goes through `valueAt`/`materialize`, which decode them.
+ * read of a partition's map goes through `valueAt`/`materialize`, which decode them. A partition's
+ * map itself is built on its first use (`Unopened`); until then it is its blocks.
  */
 
 type Json = unknown;
@@ -82,13 +93,75 @@ export interface StoreStats {
   compactions: number;
   /** Longest time a compaction kept the event loop busy in one stretch, ms. */
   longestCompactionStepMs: number;
+  /** Snapshot blocks encoded from records in memory, and copied as bytes (unchanged since the file they come from). */
+  blocksEncoded: number;
+  blocksCopied: number;
+  /** Partitions read from the snapshot whose id map was built (on first use, not at open). */
+  partitionsOpened: number;
 }
 
 type Partition = Map<string, Json>;
-type TableMap = Map<string, Partition>;
+/**
+ * A partition as read from the snapshot and not used since: its blocks and how many records they
+ * hold. Its id map is built on first use (`count` and `partitions` answer without it), so start-up
+ * does not pay for partitions nobody touches.
+ */
+class Unopened {
+  /** The id map built so far (the warm-up builds it a few blocks at a time), and the next block to add. */
+  private map: Partition | undefined;
+  private next = 0;
+  constructor(
+    readonly blocks: LazyBlock[],
+    readonly size: number,
+  ) {}
+
+  /** Adds blocks to the id map until `untilMs` (performance.now()) has passed; true once every block is in. */
+  step(untilMs: number): boolean {
+    this.map ??= new Map();
+    while (this.next < this.blocks.length) {
+      const block = this.blocks[this.next++] as LazyBlock;
+      for (const id of block.ids) this.map.set(id, block);
+      if (performance.now() >= untilMs) break;
+    }
+    return this.next >= this.blocks.length;
+  }
+
+  /**
+   * The record stored under `id`, without building the id map: the map built so far, then the ids
+   * of the blocks not in it yet (parsed once, kept by their block). For reads that come before the
+   * background build is done; a write builds the map.
+   */
+  find(id: string): Json {
+    const block = this.map?.get(id);
+    if (block instanceof LazyBlock) return block.record(id);
+    for (let b = this.next; b < this.blocks.length; b++) {
+      const candidate = this.blocks[b] as LazyBlock;
+      const at = candidate.ids.indexOf(id);
+      if (at !== -1) return candidate.decode()[at];
+    }
+    return undefined;
+  }
+
+  /** The whole id map; `decode` decodes every block too (for a read of every record), in the same pass when none was added yet. */
+  open(decode: boolean): Partition {
+    if (decode && !this.map) {
+      const part: Partition = new Map();
+      for (const block of this.blocks) {
+        const ids = block.ids;
+        const records = block.decode();
+        for (let i = 0; i < ids.length; i++) part.set(ids[i] as string, records[i]);
+      }
+      return part;
+    }
+    this.step(Number.POSITIVE_INFINITY);
+    return this.map as Partition;
+  }
+}
+type TableMap = Map<string, Partition | Unopened>;
 type Deferred = { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
 
-/** Records serialized per slice of a background compaction before it yields to the event loop. */
+/** Longest stretch of one step of the background build of id maps (`warmUp`), ms. */
+const WARM_SLICE_MS = 2;
 
 export class Store {
   private data = new Map<string, TableMap>();
@@ -113,6 +186,15 @@ export class Store {
   private rotated = false;
   /** Something was written since the snapshot was last rewritten in full (or the journal held writes). */
   private changed = false;
+  /**
+   * The blocks the last snapshot holds that were made from records in memory (by partition), and a
+   * descriptor open on that file: the next compaction copies a block whose records did not change
+   * instead of encoding them again.
+   */
+  private written = new Map<string, WrittenBlocks>();
+  private reader: number | undefined;
+  /** The background build of id maps is under way (`warmUp`). */
+  private warming = false;
   /** Long strings seen in recent writes: a value many records repeat (a policy) is kept once. */
   private readonly strings = new StringPool();
   readonly stats: StoreStats = {
@@ -120,6 +202,9 @@ export class Store {
     journalWrites: 0,
     compactions: 0,
     longestCompactionStepMs: 0,
+    blocksEncoded: 0,
+    blocksCopied: 0,
+    partitionsOpened: 0,
   };
 
   constructor(private readonly options: StoreOptions = {}) {
@@ -133,6 +218,32 @@ export class Store {
 
   get file(): string | undefined {
     return this.options.file;
+  }
+
+  /**
+   * Builds the id maps of the partitions read from the snapshot in the background, a slice of at
+   * most WARM_SLICE_MS at a time with a turn of the event loop between two: start-up does not wait
+   * for them, and the first request that reads a partition finds its map built (or builds the rest).
+   */
+  warmUp(): void {
+    if (this.warming) return;
+    this.warming = true;
+    const step = () => {
+      if (!this.warming) return;
+      for (const tableMap of this.data.values()) {
+        for (const [name, part] of tableMap) {
+          if (!(part instanceof Unopened)) continue;
+          if (part.step(performance.now() + WARM_SLICE_MS)) {
+            tableMap.set(name, part.open(false));
+            this.stats.partitionsOpened += 1;
+          }
+          setImmediate(step);
+          return;
+        }
+      }
+      this.warming = false;
+    };
+    setImmediate(step);
   }
 
   /** Loads the snapshot and replays the journal. A corrupt or newer file stops start-up. */
@@ -208,7 +319,13 @@ export class Store {
     }
   }
 
-  private partition(table: string, partition: string, create: boolean): Partition | undefined {
+  /** A partition's map (built from its blocks on first use: `decode` decodes them too, for a read of every record). */
+  private partition(
+    table: string,
+    partition: string,
+    create: boolean,
+    decode = false,
+  ): Partition | undefined {
     let tableMap = this.data.get(table);
     if (!tableMap) {
       if (!create) return undefined;
@@ -216,6 +333,11 @@ export class Store {
       this.data.set(table, tableMap);
     }
     let part = tableMap.get(partition);
+    if (part instanceof Unopened) {
+      part = part.open(decode);
+      tableMap.set(partition, part);
+      this.stats.partitionsOpened += 1;
+    }
     if (!part && create) {
       part = new Map();
       tableMap.set(partition, part);
@@ -272,7 +394,7 @@ export class Store {
     let sorted = byIndex.get(index);
     if (!sorted) {
       sorted = [];
-      for (const value of materialize(this.partition(table, partition, false))) {
+      for (const value of materialize(this.partition(table, partition, false, true))) {
         if (!index.where || index.where(value)) sorted.push(deepFreeze(value));
       }
       sorted.sort((a, b) => index.compare(a, b));
@@ -281,17 +403,24 @@ export class Store {
     return sorted;
   }
 
+  /** A record for a read: a partition whose id map is not built yet answers without building it. */
+  private lookup(table: string, partition: string, id: string): Json {
+    const part = this.data.get(table)?.get(partition);
+    if (part instanceof Unopened) return part.find(id);
+    return valueAt(part, id);
+  }
+
   table<T>(name: string): Table<T> {
     return {
       get: (partition, id) => {
-        const value = valueAt(this.partition(name, partition, false), id);
+        const value = this.lookup(name, partition, id);
         return value === undefined ? undefined : (copy(value) as T);
       },
       peek: (partition, id) => {
-        const value = valueAt(this.partition(name, partition, false), id);
+        const value = this.lookup(name, partition, id);
         return value === undefined ? undefined : (deepFreeze(value) as T);
       },
-      list: (partition) => materialize(this.partition(name, partition, false)).map((v) => copy(v) as T),
+      list: (partition) => materialize(this.partition(name, partition, false, true)).map((v) => copy(v) as T),
       ordered: (partition, index) => this.orderedView(name, partition, index as Index<unknown>) as T[],
       put: (partition, id, value) =>
         this.record({ t: name, p: partition, id, v: deepFreeze(copy(value, this.strings)) }),
@@ -438,14 +567,16 @@ export class Store {
     const file = this.options.file;
     if (!file || !this.journalPath || !this.nextJournalPath) return;
     try {
+      const { options, written } = this.reuseOptions();
       const snapshot = snapshotDb(file, {
-        fsync: this.fsync,
+        ...options,
         onStep: (ms) => {
           if (ms > this.stats.longestCompactionStepMs) this.stats.longestCompactionStepMs = ms;
         },
       });
       snapshot.data = view;
       await snapshot.write();
+      this.adopt(file, written);
       // Only now that the snapshot is durable may the journal it covers go.
       await unlink(this.journalPath).catch(() => undefined);
       await rename(this.nextJournalPath, this.journalPath);
@@ -456,16 +587,65 @@ export class Store {
       this.options.warn?.(
         `Compaction of ${file} failed (the journal keeps every write): ${(error as Error).message}`,
       );
+      // The next one encodes every record again rather than copy from a file it could not use.
+      this.dropReader();
     }
+  }
+
+  /** Snapshot options that copy the last snapshot's unchanged blocks, and the map the new file's blocks go to. */
+  private reuseOptions(): { options: SnapshotOptions; written: Map<string, WrittenBlocks> } {
+    const written = new Map<string, WrittenBlocks>();
+    const last = this.written;
+    const fd = this.reader;
+    const options: SnapshotOptions = {
+      fsync: this.fsync,
+      onBlock: (how) => {
+        if (how === 'encoded') this.stats.blocksEncoded += 1;
+        else this.stats.blocksCopied += 1;
+      },
+      reuse: fd === undefined ? undefined : { blocks: (t, p) => last.get(partitionKey(t, p)), fd },
+      written: (t, p, block) => {
+        const key = partitionKey(t, p);
+        let blocks = written.get(key);
+        if (!blocks) {
+          blocks = new Map();
+          written.set(key, blocks);
+        }
+        blocks.set(block.ids[0] as string, block);
+      },
+    };
+    return { options, written };
+  }
+
+  /** The snapshot just renamed into place is the one the next compaction copies from. */
+  private adopt(file: string, written: Map<string, WrittenBlocks>): void {
+    const old = this.reader;
+    this.reader = undefined;
+    this.written = new Map();
+    if (old !== undefined) closeSync(old);
+    try {
+      this.reader = openSync(file, 'r');
+      this.written = written;
+    } catch {
+      // Without it the next compaction encodes every record again: slower, never wrong.
+    }
+  }
+
+  private dropReader(): void {
+    if (this.reader !== undefined) closeSync(this.reader);
+    this.reader = undefined;
+    this.written = new Map();
   }
 
   /** A point-in-time copy of every partition (records are immutable: copying ids and values suffices). */
   private view(): View {
     return Array.from(this.data, ([table, partitions]) => [
       table,
-      Array.from(partitions, ([partition, records]) => [
+      Array.from(partitions, ([partition, records]): [string, PartitionView] => [
         partition,
-        { ids: Array.from(records.keys()), values: Array.from(records.values()) },
+        records instanceof Unopened
+          ? { blocks: records.blocks }
+          : { ids: Array.from(records.keys()), values: Array.from(records.values()) },
       ]),
     ]);
   }
@@ -488,9 +668,11 @@ export class Store {
   private writeSnapshotSync(): void {
     const file = this.options.file;
     if (!file) return;
-    const snapshot = this.snapshotSync(file);
+    const { options, written } = this.reuseOptions();
+    const snapshot = snapshotDbSync(file, options);
     snapshot.data = this.view();
     snapshot.write();
+    this.adopt(file, written);
   }
 
   private snapshotSync(file: string) {
@@ -508,10 +690,12 @@ export class Store {
 
   /** Forgets everything (test reset). */
   async clear(): Promise<void> {
+    this.warming = false;
     await this.settle();
     this.data = new Map();
     this.indexes = new Map();
     this.pending = [];
+    this.written = new Map();
     if (!this.journalPath) return;
     await this.compactNow();
     this.journal = await openFile(this.journalPath, 'a', FILE_MODE);
@@ -523,6 +707,7 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    this.warming = false;
     if (!this.journalPath) return;
     await this.settle();
     if (!this.journal) return;
@@ -530,10 +715,16 @@ export class Store {
       // Nothing was written since the snapshot was read or rewritten: it is already the whole state.
       await this.journal.close();
       this.journal = undefined;
+      this.dropReader();
       return;
     }
     await this.compactNow();
+    this.dropReader();
   }
+}
+
+function partitionKey(table: string, partition: string): string {
+  return `${table}\u0000${partition}`;
 }
 
 function deferred(): Deferred {
@@ -561,9 +752,15 @@ function fromView(view: View): Map<string, TableMap> {
   const data = new Map<string, TableMap>();
   for (const [table, partitions] of view) {
     const tableMap: TableMap = new Map();
-    for (const [partition, { ids, values }] of partitions) {
+    for (const [partition, records] of partitions) {
+      if ('blocks' in records) {
+        let size = 0;
+        for (const block of records.blocks) size += block.n;
+        if (size > 0) tableMap.set(partition, new Unopened(records.blocks, size));
+        continue;
+      }
       const part: Partition = new Map();
-      for (let i = 0; i < ids.length; i++) part.set(ids[i] as string, values[i]);
+      for (let i = 0; i < records.ids.length; i++) part.set(records.ids[i] as string, records.values[i]);
       if (part.size > 0) tableMap.set(partition, part);
     }
     data.set(table, tableMap);
