@@ -103,18 +103,21 @@ export function encodeBlob(blob: Blob): string {
 
 export function decodeBlob(text: string): Blob {
   const data = Buffer.from(text, 'base64');
+  if (data.length < 8 || data.compare(MAGIC, 0, MAGIC.length, 0, MAGIC.length) !== 0)
+    throw invalidCiphertext();
   let offset = MAGIC.length;
-  const take = (size: number) => {
-    if (offset + size > data.length) throw invalidCiphertext();
-    const part = data.subarray(offset, offset + size);
+  // Each part is a length byte and that many bytes; only the binary parts become (shared) views.
+  const part = (size: number): [number, number] => {
+    const start = offset;
+    if (start + size > data.length) throw invalidCiphertext();
     offset += size;
-    return part;
+    return [start, offset];
   };
-  if (data.length < 8 || !data.subarray(0, MAGIC.length).equals(MAGIC)) throw invalidCiphertext();
-  const keyId = take(take(1)[0] ?? 0).toString();
-  const keyVersionId = take(take(1)[0] ?? 0).toString();
-  const iv = take(take(1)[0] ?? 0);
-  const tag = take(16);
+  const length = () => data[part(1)[0]] ?? 0;
+  const keyId = data.toString('utf8', ...part(length()));
+  const keyVersionId = data.toString('utf8', ...part(length()));
+  const iv = data.subarray(...part(length()));
+  const tag = data.subarray(...part(16));
   return { keyId, keyVersionId, iv, tag, ciphertext: data.subarray(offset) };
 }
 

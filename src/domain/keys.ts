@@ -236,6 +236,11 @@ export class KeyService {
     return this.lookup(scope, ref, false);
   }
 
+  /** `resolve` for readers that change nothing (the audit journal, fault rules): the frozen stored record. */
+  peekResolve(scope: Scope, ref: string): Readonly<KeyRecord> {
+    return this.lookup(scope, ref, true);
+  }
+
   /**
    * `resolve` (and `usableKey`) for readers, the cryptography of Encrypt/Decrypt: the stored record
    * itself (frozen), without the copy made for callers that change a key and save it.
