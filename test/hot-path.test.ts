@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { decodeBlob, encodeBlob } from '../src/domain/crypto.js';
+import { resourcesOf } from '../src/fixtures/resources.js';
 import { Emulator } from '../src/index.js';
+import { KmsError } from '../src/protocol/errors.js';
 import { parseForm } from '../src/protocol/intake.js';
 import { percentEncode, v1StringToSign } from '../src/protocol/signature.js';
 import { v1Query } from './helpers/rpc.js';
@@ -206,5 +209,48 @@ describe('secret values kept decrypted in memory after the first read', () => {
     await call('ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: '7' });
     expect((await call('GetSecretValue', { SecretName: 'cached' })).Code).toBe('Rejected.PendingDeletion');
     decrypt.mockRestore();
+  });
+});
+
+describe('blob decoding and the resources a call names (read by the audit journal on every call)', () => {
+  const sample = {
+    keyId: 'key-hzz6a8b3c9d0e1f2g3h4',
+    keyVersionId: 'v-0001',
+    iv: Buffer.alloc(12, 1),
+    tag: Buffer.alloc(16, 2),
+    ciphertext: Buffer.from('ciphertext of the data'),
+  };
+
+  it('decodes every field exactly, also when the same text comes twice and after another blob', () => {
+    const text = encodeBlob(sample);
+    const other = encodeBlob({ ...sample, keyId: 'key-other', iv: Buffer.alloc(12, 9) });
+    for (const round of [text, text, other, text]) {
+      const blob = decodeBlob(round);
+      const expected = round === text ? sample : { ...sample, keyId: 'key-other', iv: Buffer.alloc(12, 9) };
+      expect(blob.keyId).toBe(expected.keyId);
+      expect(blob.keyVersionId).toBe(expected.keyVersionId);
+      expect(blob.iv.equals(expected.iv)).toBe(true);
+      expect(blob.tag.equals(expected.tag)).toBe(true);
+      expect(blob.ciphertext.equals(expected.ciphertext)).toBe(true);
+    }
+    // Right after a good blob, a damaged one is still refused (no answer from the last decode).
+    const cut = Buffer.from(text, 'base64').subarray(0, 20).toString('base64');
+    expect(() => decodeBlob(cut)).toThrow(KmsError);
+    expect(() => decodeBlob(Buffer.from('XXXX-not-a-blob').toString('base64'))).toThrow(KmsError);
+  });
+
+  it('a resource names the key by ID, ARN and the alias used, and reads them only when asked', () => {
+    const call = (params: Record<string, string>) =>
+      ({ params, regionId: 'cn-hangzhou', accountId: '1234' }) as unknown as Parameters<
+        typeof resourcesOf
+      >[0];
+    const [byAlias] = resourcesOf(call({ KeyId: 'alias/app' }));
+    expect(byAlias?.arn).toBe('acs:kms:cn-hangzhou:1234:alias/app');
+    expect(byAlias?.names).toEqual(['alias/app', 'acs:kms:cn-hangzhou:1234:alias/app']);
+    expect(byAlias?.names).toBe(byAlias?.names); // worked out once
+    const [fromBlob] = resourcesOf(call({ CiphertextBlob: encodeBlob(sample) }));
+    expect(fromBlob).toMatchObject({ keyId: sample.keyId, keyVersionId: sample.keyVersionId });
+    expect(fromBlob?.names).toContain(sample.keyId);
+    expect(fromBlob?.names).toContain(`acs:kms:cn-hangzhou:1234:key/${sample.keyId}`);
   });
 });

@@ -101,7 +101,20 @@ export function encodeBlob(blob: Blob): string {
   ]).toString('base64');
 }
 
+/**
+ * The last blob decoded: a Decrypt decodes its CiphertextBlob, then the audit journal decodes the
+ * same string to name the key it used. The parts are read-only views (nobody writes into them).
+ */
+let lastBlob: { text: string; blob: Blob } | undefined;
+
 export function decodeBlob(text: string): Blob {
+  if (lastBlob?.text === text) return lastBlob.blob;
+  const blob = decodeBlobText(text);
+  lastBlob = { text, blob };
+  return blob;
+}
+
+function decodeBlobText(text: string): Blob {
   const data = Buffer.from(text, 'base64');
   if (data.length < 8 || data.compare(MAGIC, 0, MAGIC.length, 0, MAGIC.length) !== 0)
     throw invalidCiphertext();
