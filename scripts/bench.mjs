@@ -530,63 +530,45 @@ function cpuSeconds(pid) {
   }
 }
 
+/** One row of the cold-start table: `runs` starts of a server, the median and spread, and its idle RSS. */
+async function coldStartRow(label, name, runs, { extra, rss: withRss = true } = {}) {
+  const times = [];
+  let rss;
+  for (let i = 0; i < runs; i++) {
+    const { child, coldMs } = await startServer(name, extra);
+    times.push(coldMs);
+    if (withRss) {
+      await new Promise((r) => setTimeout(r, 200));
+      rss = rssMiB(child.pid);
+    }
+    await stop(child);
+  }
+  times.sort((a, b) => a - b);
+  console.log(
+    `| ${label} | ${fmt(times[Math.floor(runs / 2)])} (${fmt(times[0])}–${fmt(times.at(-1))}) | ${withRss ? fmt(rss) : ''} |`,
+  );
+}
+
 async function coldStarts() {
   const runs = SMOKE ? 1 : 5;
   console.log('\nCold start to first answered signed request, and idle RSS (median of runs)');
   console.log('| server | cold start ms (min–max) | idle RSS MiB |');
   console.log('|---|---|---|');
   for (const [name, server] of Object.entries(SERVERS)) {
-    if (!server.available) {
-      console.log(`| ${name} | skipped | skipped |`);
-      continue;
-    }
-    const times = [];
-    let rss;
-    for (let i = 0; i < runs; i++) {
-      const { child, coldMs } = await startServer(name);
-      times.push(coldMs);
-      await new Promise((r) => setTimeout(r, 200));
-      rss = rssMiB(child.pid);
-      await stop(child);
-    }
-    times.sort((a, b) => a - b);
-    console.log(
-      `| ${name} | ${fmt(times[Math.floor(runs / 2)])} (${fmt(times[0])}–${fmt(times.at(-1))}) | ${fmt(rss)} |`,
-    );
+    if (server.available) await coldStartRow(name, name, runs);
+    else console.log(`| ${name} | skipped | skipped |`);
   }
   // The same two Node servers with NODE_EXTRA_CA_CERTS as this machine sets it (see spawnPinned).
   if (EXTRA_CA && !KEEP_CA_ENV) {
     withExtraCa = true;
-    for (const name of ['emulator', 'node:http']) {
-      const times = [];
-      for (let i = 0; i < runs; i++) {
-        const { child, coldMs } = await startServer(name);
-        times.push(coldMs);
-        await stop(child);
-      }
-      times.sort((a, b) => a - b);
-      console.log(
-        `| ${name}, NODE_EXTRA_CA_CERTS set | ${fmt(times[Math.floor(runs / 2)])} (${fmt(times[0])}–${fmt(times.at(-1))}) | |`,
-      );
-    }
+    for (const name of ['emulator', 'node:http'])
+      await coldStartRow(`${name}, NODE_EXTRA_CA_CERTS set`, name, runs, { rss: false });
     withExtraCa = false;
   }
   // The emulator as users run it: with a state file (made by the first run, opened by the others).
   if (SERVERS.emulator.available) {
     const state = join(mkdtempSync(join(tmpdir(), 'kms-bench-cold-')), 'state.json');
-    const times = [];
-    let rss;
-    for (let i = 0; i < runs; i++) {
-      const { child, coldMs } = await startServer('emulator', ['--state', state]);
-      times.push(coldMs);
-      await new Promise((r) => setTimeout(r, 200));
-      rss = rssMiB(child.pid);
-      await stop(child);
-    }
-    times.sort((a, b) => a - b);
-    console.log(
-      `| emulator, --state FILE | ${fmt(times[Math.floor(runs / 2)])} (${fmt(times[0])}–${fmt(times.at(-1))}) | ${fmt(rss)} |`,
-    );
+    await coldStartRow('emulator, --state FILE', 'emulator', runs, { extra: ['--state', state] });
   }
 }
 
