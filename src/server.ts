@@ -98,7 +98,7 @@ export function createApp(emulator: Emulator): express.Express {
   });
 
   app.use((req, res) => {
-    send(
+    answers.send(
       res,
       renderError(
         guessFormat(req.url),
@@ -111,7 +111,7 @@ export function createApp(emulator: Emulator): express.Express {
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const failure = asKmsError(error, emulator, req.url);
-    send(
+    answers.send(
       res,
       renderError(
         guessFormat(req.url),
@@ -163,7 +163,7 @@ export function createListener(emulator: Emulator, app: () => express.Express): 
           bodyLimit,
         ),
       (error: unknown) =>
-        send(
+        answers.send(
           res,
           renderError(
             guessFormat(url),
@@ -291,7 +291,7 @@ async function handleRpc(
       },
       'request',
     );
-  send(res, rendered);
+  answers.send(res, rendered);
 }
 
 /** A call that failed authentication, attributed to the AccessKeyId it claimed (if any). */
@@ -380,7 +380,3 @@ function errorText(error: unknown): string {
 
 /** Every answer of the process goes through one batch (see AnswerBatch). */
 export const answers = new AnswerBatch();
-
-function send(res: ServerResponse, rendered: Rendered): void {
-  answers.send(res, rendered);
-}
