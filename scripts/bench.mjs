@@ -8,7 +8,7 @@
 // when there are two CPUs. Every request to the emulator is V1-signed with a unique nonce.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -20,6 +20,8 @@ const ROUNDS = Number(args[args.indexOf('--rounds') + 1]) || 1;
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : undefined;
 const want = (section) => !ONLY || ONLY.includes(section);
 const SERVER_LIST = args.includes('--servers') ? args[args.indexOf('--servers') + 1].split(',') : undefined;
+// --ops Decrypt,Encrypt and --levels 16 narrow the throughput section (e.g. to profile one call).
+const listArg = (name) => (args.includes(name) ? args[args.indexOf(name) + 1].split(',') : undefined);
 const ROOT = new URL('..', import.meta.url).pathname;
 const AK = 'LTAIEmulatorAccessKeyId';
 const SK = 'EmulatorAccessKeySecret';
@@ -205,13 +207,25 @@ async function load(
   );
   const seconds = (performance.now() - t0) / 1000;
   for (const conn of conns) conn.close();
+  if (process.env.BENCH_DEBUG && done >= 1000) {
+    // Where in the run the slow answers were: p99 of each tenth, in order.
+    const tenth = Math.floor(done / 10);
+    const parts = [];
+    for (let i = 0; i < 10; i++) {
+      const part = latencies.slice(i * tenth, (i + 1) * tenth).sort();
+      parts.push(pct(part, 99).toFixed(1));
+    }
+    console.error(`  p99 ms by tenth of the run: ${parts.join(' ')}`);
+  }
   const sorted = latencies.subarray(0, done).sort();
   return {
     count: done,
     errors,
     rate: done / seconds,
     p50: pct(sorted, 50),
+    p90: pct(sorted, 90),
     p99: pct(sorted, 99),
+    p999: pct(sorted, 99.9),
     max: sorted[done - 1] ?? 0,
     finished: finished?.subarray(0, done),
   };
@@ -307,42 +321,56 @@ async function awsKmsCalls(port) {
 }
 
 /** Each server: how to start it, and how to prepare the three calls (null: not offered). */
-const SERVERS = {
-  emulator: {
-    available: true,
-    start: (port, extra = []) =>
-      spawnPinned(process.execPath, [
-        // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the emulator process alone
-        ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []),
-        'dist/kms-emulator.cjs',
-        'start',
-        '--port',
-        String(port),
-        '--state',
-        ':memory:',
-        '--log-level',
-        'warn',
-        ...extra,
-      ]),
-    first: (port) => v1Request(port, 'DescribeRegions'),
-    async prepare(port) {
-      const key = await once(port, v1Request(port, 'CreateKey', { Description: 'bench' }));
-      const keyId = key.json.KeyMetadata.KeyId;
-      const plaintext = Buffer.alloc(32, 7).toString('base64');
-      const blob = (await once(port, v1Request(port, 'Encrypt', { KeyId: keyId, Plaintext: plaintext }))).json
-        .CiphertextBlob;
-      await once(
-        port,
-        v1Request(port, 'CreateSecret', { SecretName: 'bench', SecretData: 'x'.repeat(64), VersionId: 'v1' }),
-      );
-      return {
-        Encrypt: () => v1Request(port, 'Encrypt', { KeyId: keyId, Plaintext: plaintext }),
-        Decrypt: () => v1Request(port, 'Decrypt', { CiphertextBlob: blob }),
-        GetSecretValue: () => v1Request(port, 'GetSecretValue', { SecretName: 'bench' }),
-      };
-    },
-    unique: true,
+const nodeArgs = (text) => (text ? text.split(' ').filter(Boolean) : []);
+// BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the emulator process alone
+const emulatorServer = (root, args = nodeArgs(process.env.BENCH_NODE_ARGS)) => ({
+  available: true,
+  start: (port, extra = []) =>
+    spawnPinned(process.execPath, [
+      ...args,
+      join(root, 'dist/kms-emulator.cjs'),
+      'start',
+      '--port',
+      String(port),
+      '--state',
+      ':memory:',
+      '--log-level',
+      'warn',
+      ...extra,
+    ]),
+  first: (port) => v1Request(port, 'DescribeRegions'),
+  async prepare(port) {
+    const key = await once(port, v1Request(port, 'CreateKey', { Description: 'bench' }));
+    const keyId = key.json.KeyMetadata.KeyId;
+    const plaintext = Buffer.alloc(32, 7).toString('base64');
+    const blob = (await once(port, v1Request(port, 'Encrypt', { KeyId: keyId, Plaintext: plaintext }))).json
+      .CiphertextBlob;
+    await once(
+      port,
+      v1Request(port, 'CreateSecret', { SecretName: 'bench', SecretData: 'x'.repeat(64), VersionId: 'v1' }),
+    );
+    return {
+      Encrypt: () => v1Request(port, 'Encrypt', { KeyId: keyId, Plaintext: plaintext }),
+      Decrypt: () => v1Request(port, 'Decrypt', { CiphertextBlob: blob }),
+      GetSecretValue: () => v1Request(port, 'GetSecretValue', { SecretName: 'bench' }),
+    };
   },
+  unique: true,
+});
+
+const SERVERS = {
+  emulator: emulatorServer(ROOT),
+  // BENCH_BASE=DIR adds a second emulator, built in another checkout (say, main before a change),
+  // measured in the same interleaved rounds: an A/B comparison that the machine's noise spares.
+  // BENCH_BASE_NODE_ARGS: node flags for that one alone (BENCH_BASE=. compares flags).
+  ...(process.env.BENCH_BASE
+    ? {
+        'emulator@base': emulatorServer(
+          process.env.BENCH_BASE,
+          nodeArgs(process.env.BENCH_BASE_NODE_ARGS ?? process.env.BENCH_NODE_ARGS),
+        ),
+      }
+    : {}),
   'node:http': {
     available: true,
     start: (port) => spawnPinned(process.execPath, ['scripts/bare-server.mjs', String(port)]),
@@ -422,9 +450,16 @@ const fmt = (n, d = 0) =>
   n === undefined ? '—' : n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '—');
 
+/**
+ * Requests each server answers, per call and concurrency, before the measured ones: enough for V8
+ * to finish optimising the emulator's hot path (with 1,000, the first tenth of the measured run
+ * still had p99s of 18 ms; local-kms, compiled ahead of time, needs none).
+ */
+const WARM_REQUESTS = SMOKE ? 300 : 5_000;
+
 async function throughput() {
-  const ops = ['Decrypt', 'Encrypt', 'GetSecretValue'];
-  const levels = [16, 64];
+  const ops = listArg('--ops') ?? ['Decrypt', 'Encrypt', 'GetSecretValue'];
+  const levels = listArg('--levels')?.map(Number) ?? [16, 64];
   const perCell = SMOKE ? 300 : 20_000;
   const maxMs = SMOKE ? 2_000 : 4_000;
   const names = Object.keys(SERVERS);
@@ -444,10 +479,13 @@ async function throughput() {
         for (const c of levels) {
           // Unique nonces: every request is signed anew, before the clock starts.
           const count = server.unique ? perCell : Math.min(perCell, 2000);
-          const warm = Array.from({ length: Math.min(count, 1000) }, make);
+          const warm = Array.from({ length: Math.min(count, WARM_REQUESTS) }, make);
           await load(port, warm, { concurrency: c, total: warm.length });
           const requests = Array.from({ length: count }, make);
           const cpuBefore = cpuSeconds(child.pid);
+          const splitBefore = cpuSplit(child.pid);
+          const threadsBefore = process.env.BENCH_DEBUG ? threadCpu(child.pid) : {};
+          const clientBefore = process.cpuUsage();
           const r = await load(port, requests, {
             concurrency: c,
             total: server.unique ? count : perCell,
@@ -460,6 +498,24 @@ async function throughput() {
           const cpuAfter = cpuSeconds(child.pid);
           if (cpuBefore !== undefined && cpuAfter !== undefined && r.count > 0)
             r.cpuUs = ((cpuAfter - cpuBefore) * 1e6) / r.count;
+          const client = process.cpuUsage(clientBefore);
+          r.clientCpuUs = r.count > 0 ? (client.user + client.system) / r.count : undefined;
+          r.seconds = r.count / r.rate;
+          const splitAfter = cpuSplit(child.pid);
+          if (process.env.BENCH_DEBUG) {
+            const threads = Object.entries(threadCpu(child.pid))
+              .map(([thread, seconds]) => [
+                thread,
+                ((seconds - (threadsBefore[thread] ?? 0)) * 1e6) / r.count,
+              ])
+              .filter(([, us]) => us >= 0.5)
+              .map(([thread, us]) => `${thread} ${fmt(us)}`);
+            console.error(`  ${name} ${op} c=${c}: µs/req by thread: ${threads.join(', ')}`);
+          }
+          if (process.env.BENCH_DEBUG)
+            console.error(
+              `  ${name} ${op} c=${c}: ${fmt(r.rate)} req/s, server ${fmt(r.cpuUs)} µs/req (system ${splitAfter && splitBefore ? fmt(((splitAfter.system - splitBefore.system) * 1e6) / r.count) : '—'}) (${fmt((100 * r.cpuUs * r.count) / 1e6 / r.seconds)}% of a core), load generator ${fmt(r.clientCpuUs)} µs/req (${fmt((100 * r.clientCpuUs * r.count) / 1e6 / r.seconds)}%); ms p50 ${r.p50.toFixed(2)} p90 ${r.p90.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} max ${r.max.toFixed(1)}`,
+            );
           ((results[name] ??= {})[op] ??= {})[c] ??= [];
           results[name][op][c].push(r);
         }
@@ -522,9 +578,29 @@ async function throughput() {
 
 /** User + system CPU seconds of a process, all threads (/proc; undefined elsewhere). */
 function cpuSeconds(pid) {
+  const split = cpuSplit(pid);
+  return split && split.user + split.system;
+}
+
+/** CPU seconds of each thread of a process, by thread name and id (/proc; empty elsewhere). */
+function threadCpu(pid) {
+  const out = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[`${name}/${tid === String(pid) ? 'main' : tid}`] = (Number(fields[11]) + Number(fields[12])) / 100;
+    }
+  } catch {}
+  return out;
+}
+
+/** User and system CPU seconds of a process, all threads (/proc; undefined elsewhere). */
+function cpuSplit(pid) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
   } catch {
     return undefined;
   }

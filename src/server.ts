@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type getRawBodyType from 'raw-body';
-import { API_VERSION, findOperation, invoke } from './api/index.js';
+import { API_VERSION, findOperation, run } from './api/index.js';
 import { checkControlAccess, YAML_TYPES } from './control/guard.js';
 import { lazyControlRoutes } from './control/lazy-routes.js';
 import type { Emulator } from './emulator.js';
@@ -234,7 +234,7 @@ async function handleRpc(
     const observing = emulator.observers.before(record);
     if (observing) await observing;
     world.scheduler.runDue();
-    const result = await invoke(spec, call.params, {
+    const result = run(spec, call.params, {
       action: spec.name,
       requestId,
       principal,
@@ -264,16 +264,19 @@ async function handleRpc(
       record.code = failure.code;
     }
   }
-  try {
-    // Acknowledge only what is durable.
-    await world.store.commit();
-  } catch (error) {
-    rendered = renderError(
-      format,
-      requestId,
-      asKmsError(error, emulator, req.url),
-      record?.regionId ?? emulator.options.defaultRegion,
-    );
+  // Acknowledge only what is durable. A call that wrote nothing, with no write of another call
+  // still on its way to the disk, is answered without waiting (no await: the same turn).
+  if (!world.store.durable) {
+    try {
+      await world.store.commit();
+    } catch (error) {
+      rendered = renderError(
+        format,
+        requestId,
+        asKmsError(error, emulator, req.url),
+        record?.regionId ?? emulator.options.defaultRegion,
+      );
+    }
   }
   const durationMs = Math.round((performance.now() - started) * 100) / 100;
   if (record) {

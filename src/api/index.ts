@@ -9,5 +9,5 @@ import './tags.js';
 import './secrets.js';
 import './access-points.js';
 
-export { findOperation, implementedOperations, invoke, isImplemented } from './registry.js';
+export { findOperation, implementedOperations, invoke, isImplemented, run } from './registry.js';
 export { API_VERSION, endpoints, operations } from './spec.js';

@@ -46,11 +46,25 @@ export function findOperation(action: string): OperationSpec {
   return spec;
 }
 
+/** `run` as a promise: a failure is a rejection. */
 export async function invoke(
   spec: OperationSpec,
   raw: Record<string, string>,
   ctx: OperationContext,
 ): Promise<Record<string, unknown>> {
+  return run(spec, raw, ctx);
+}
+
+/**
+ * Validates the parameters and runs the operation's handler in one store transaction. Handlers
+ * are synchronous, so the answer (or the error) comes back at once: the HTTP path awaits nothing
+ * between reading a request and writing its answer unless a write must reach the disk.
+ */
+export function run(
+  spec: OperationSpec,
+  raw: Record<string, string>,
+  ctx: OperationContext,
+): Record<string, unknown> {
   const dryRun = takesParam(spec, 'DryRun') && raw.DryRun?.trim().toLowerCase() === 'true';
   let params: Params;
   try {

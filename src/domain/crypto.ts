@@ -39,8 +39,13 @@ export function seal(
   const iv = random.bytes(12);
   const cipher = createCipheriv(`aes-${material.length * 8}-gcm` as 'aes-256-gcm', material, iv);
   cipher.setAAD(aad);
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const ciphertext = joined(cipher.update(plaintext), cipher.final());
   return { iv, ciphertext, tag: cipher.getAuthTag() };
+}
+
+/** update() and final() output as one buffer (GCM's final() gives none: then no copy). */
+function joined(head: Buffer, tail: Buffer): Buffer {
+  return tail.length === 0 ? head : Buffer.concat([head, tail]);
 }
 
 /** Throws InvalidCiphertext when the data, the AAD or the tag do not match. */
@@ -56,7 +61,7 @@ export function open(spec: KeySpec, material: Buffer, sealed: Sealed, aad: Buffe
     const decipher = createDecipheriv(`aes-${material.length * 8}-gcm` as 'aes-256-gcm', material, sealed.iv);
     decipher.setAAD(aad);
     decipher.setAuthTag(sealed.tag);
-    return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+    return joined(decipher.update(sealed.ciphertext), decipher.final());
   } catch {
     throw invalidCiphertext();
   }
@@ -86,19 +91,38 @@ export interface Blob extends Sealed {
 const MAGIC = Buffer.from('KEB1');
 
 export function encodeBlob(blob: Blob): string {
-  const keyId = Buffer.from(blob.keyId);
-  const version = Buffer.from(blob.keyVersionId);
-  return Buffer.concat([
-    MAGIC,
-    Buffer.from([keyId.length]),
-    keyId,
-    Buffer.from([version.length]),
-    version,
-    Buffer.from([blob.iv.length]),
-    blob.iv,
-    blob.tag,
-    blob.ciphertext,
-  ]).toString('base64');
+  const head = blobHead(blob.keyId, blob.keyVersionId, blob.iv.length);
+  // One buffer: the key version's head (made once), then IV, tag and ciphertext.
+  const out = Buffer.allocUnsafe(head.length + blob.iv.length + blob.tag.length + blob.ciphertext.length);
+  let at = head.copy(out, 0);
+  at += blob.iv.copy(out, at);
+  at += blob.tag.copy(out, at);
+  blob.ciphertext.copy(out, at);
+  return out.toString('base64');
+}
+
+/** "KEB1" | len | keyId | len | keyVersionId | len(iv): the same for every blob of a key version. */
+const heads = new Map<string, Buffer>();
+const HEADS_KEPT = 256;
+
+function blobHead(keyId: string, keyVersionId: string, ivLength: number): Buffer {
+  const name = `${keyId}\n${keyVersionId}\n${ivLength}`;
+  let head = heads.get(name);
+  if (!head) {
+    const id = Buffer.from(keyId);
+    const version = Buffer.from(keyVersionId);
+    head = Buffer.concat([
+      MAGIC,
+      Buffer.from([id.length]),
+      id,
+      Buffer.from([version.length]),
+      version,
+      Buffer.from([ivLength]),
+    ]);
+    if (heads.size >= HEADS_KEPT) heads.delete(heads.keys().next().value as string);
+    heads.set(name, head);
+  }
+  return head;
 }
 
 /**

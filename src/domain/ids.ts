@@ -16,7 +16,7 @@ export class IdFactory {
   }
 
   requestId(): string {
-    return randomUuid(this.random).toUpperCase();
+    return randomUuid(this.random, true);
   }
 
   /** `key-hzz62f1cb66fa42qo…` style: prefix, region abbreviation, random suffix. */

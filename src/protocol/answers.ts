@@ -34,14 +34,15 @@ export class AnswerBatch {
       const rendered = batch[i + 1] as Rendered;
       try {
         // Exactly this Content-Type: some official clients compare it verbatim.
-        // A known length instead of chunked framing: one buffer, no chunk header or trailer.
-        const body = Buffer.from(rendered.body, 'utf8');
+        // A known length instead of chunked framing: no chunk header or trailer. The body goes as a
+        // string: node:http then sends status line, headers and body as one string in one write
+        // (a Buffer body would be a second chunk, and a writev).
         res.writeHead(rendered.status, {
           ...rendered.headers,
           'Content-Type': rendered.contentType,
-          'Content-Length': String(body.length),
+          'Content-Length': String(Buffer.byteLength(rendered.body, 'utf8')),
         });
-        res.end(body);
+        res.end(rendered.body, 'utf8');
       } catch {
         // The client went away, or the answer cannot be written: this connection is closed.
         res.destroy();

@@ -35,6 +35,7 @@ export function readCall(request: RawHttpRequest): RpcCall {
       ? parseForm(request.body.toString('utf8'))
       : EMPTY;
   const params = form === EMPTY ? query : { ...query, ...form };
+  const v3 = headers.authorization?.startsWith('ACS3-') === true;
   return {
     method: request.method,
     path,
@@ -42,8 +43,9 @@ export function readCall(request: RawHttpRequest): RpcCall {
     query,
     params,
     body: request.body,
-    ...operationOf(headers, params),
-    format: params.Format?.toUpperCase() === 'XML' ? 'XML' : 'JSON',
+    action: agreed(headers['x-acs-action'], params.Action, 'x-acs-action', 'Action', v3),
+    version: agreed(headers['x-acs-version'], params.Version, 'x-acs-version', 'Version', v3),
+    format: params.Format !== undefined && params.Format.toUpperCase() === 'XML' ? 'XML' : 'JSON',
     host: headers.host ?? '',
   };
 }
@@ -147,6 +149,15 @@ function hexValue(byte: number | undefined): number {
 }
 
 function lowerCaseHeaders(headers: IncomingHttpHeaders): Record<string, string | undefined> {
+  // node:http gives lower-case names and arrays only for set-cookie: then there is nothing to copy.
+  let clean = true;
+  for (const name in headers) {
+    if (Array.isArray(headers[name]) || name !== name.toLowerCase()) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return headers as Record<string, string | undefined>;
   const out: Record<string, string | undefined> = {};
   for (const name in headers) {
     const value = headers[name];

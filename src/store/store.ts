@@ -472,6 +472,11 @@ export class Store {
     this.rollbackListeners.set(name, listener);
   }
 
+  /** Nothing written waits for the disk (or there is no disk): `commit()` would resolve at once. */
+  get durable(): boolean {
+    return !this.journalPath || (this.pending.length === 0 && !this.next && !this.inFlight);
+  }
+
   /**
    * Resolves once every write made so far is on disk. Writes made while an append is under way wait
    * for the next one, which takes all of them: concurrent callers share one write and one fdatasync.
