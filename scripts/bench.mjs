@@ -648,6 +648,57 @@ async function coldStarts() {
   }
 }
 
+/**
+ * `--only ab` with BENCH_BASE: this emulator and emulator@base run at the same time, both pinned
+ * to the server CPU, and the load goes to both at once (c/2 connections each). Whatever else the
+ * machine does at that moment, both suffer it alike, so the ratio of their CPU per request is an
+ * A/B figure that the machine's noise (±30% between runs here) does not swamp.
+ */
+async function ab() {
+  if (!SERVERS['emulator@base']) {
+    console.log('\nA/B: set BENCH_BASE=DIR (another checkout, built) to compare with it.');
+    return;
+  }
+  const ops = listArg('--ops') ?? ['Decrypt', 'Encrypt', 'GetSecretValue'];
+  const c = (listArg('--levels')?.map(Number) ?? [16])[0];
+  const perSide = SMOKE ? 300 : 20_000;
+  const rows = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const sides = [];
+    for (const name of ['emulator', 'emulator@base']) {
+      const { port, child } = await startServer(name);
+      sides.push({ name, port, child, calls: await SERVERS[name].prepare(port) });
+    }
+    for (const op of ops) {
+      const requests = sides.map((side) => Array.from({ length: perSide }, side.calls[op]));
+      const warm = sides.map((side) => Array.from({ length: WARM_REQUESTS }, side.calls[op]));
+      await Promise.all(
+        sides.map((side, i) => load(side.port, warm[i], { concurrency: c / 2, total: WARM_REQUESTS })),
+      );
+      const before = sides.map((side) => cpuSeconds(side.child.pid));
+      const results = await Promise.all(
+        sides.map((side, i) => load(side.port, requests[i], { concurrency: c / 2, total: perSide })),
+      );
+      const cpu = sides.map((side, i) => ((cpuSeconds(side.child.pid) - before[i]) * 1e6) / results[i].count);
+      rows.push({ op, round, cpu, p99: results.map((r) => r.p99) });
+    }
+    for (const side of sides) await stop(side.child);
+  }
+  console.log(
+    `\nA/B, both at once (c=${c / 2} each): server CPU µs per request, emulator vs emulator@base (${process.env.BENCH_BASE})`,
+  );
+  console.log('| call | emulator | emulator@base | base/emulator (above 1: this one needs less) |');
+  console.log('|---|---|---|---|');
+  for (const op of ops) {
+    const mine = rows.filter((r) => r.op === op);
+    const ratios = mine.map((r) => r.cpu[1] / r.cpu[0]).sort((a, b) => a - b);
+    const med = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    console.log(
+      `| ${op} | ${fmt(med(mine.map((r) => r.cpu[0])))} | ${fmt(med(mine.map((r) => r.cpu[1])))} | ${med(ratios).toFixed(2)}x [${ratios.map((v) => v.toFixed(2)).join(', ')}] |`,
+    );
+  }
+}
+
 async function decay() {
   const total = SMOKE ? 2_000 : 100_000;
   const window = SMOKE ? 200 : 5_000;
@@ -803,6 +854,7 @@ if (EXTRA_CA)
   );
 if (want('cold')) await coldStarts();
 if (want('throughput')) await throughput();
+if (ONLY?.includes('ab')) await ab();
 if (want('decay')) await decay();
 if (want('writes')) await writes();
 if (want('scale')) await scale();

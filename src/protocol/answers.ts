@@ -37,11 +37,11 @@ export class AnswerBatch {
         // A known length instead of chunked framing: no chunk header or trailer. The body goes as a
         // string: node:http then sends status line, headers and body as one string in one write
         // (a Buffer body would be a second chunk, and a writev).
-        res.writeHead(rendered.status, {
-          ...rendered.headers,
-          'Content-Type': rendered.contentType,
-          'Content-Length': String(Buffer.byteLength(rendered.body, 'utf8')),
-        });
+        // Object.assign, not `{ ...headers, more }`: V8's slow path for a spread followed by more properties.
+        const headers: Record<string, string> = Object.assign({}, rendered.headers);
+        headers['Content-Type'] = rendered.contentType;
+        headers['Content-Length'] = String(Buffer.byteLength(rendered.body, 'utf8'));
+        res.writeHead(rendered.status, headers);
         res.end(rendered.body, 'utf8');
       } catch {
         // The client went away, or the answer cannot be written: this connection is closed.

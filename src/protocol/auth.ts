@@ -100,7 +100,7 @@ export class Authenticator {
         method: request.method,
         path: request.path,
         query: request.query,
-        headers: { ...request.headers, 'x-acs-content-sha256': payloadHash },
+        headers: Object.assign({}, request.headers, { 'x-acs-content-sha256': payloadHash }),
         signedHeaders: parsed.signedHeaders,
         payloadHash,
       }),
