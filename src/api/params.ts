@@ -60,6 +60,23 @@ function matchesEnum(allowed: string[], value: string): boolean {
   return allowed.every((v) => BOOLEAN_TEXT.has(v)) && allowed.includes(value.toLowerCase());
 }
 
+/** `Name.`: how a flattened object or list parameter's entries begin (made once per parameter). */
+const prefixes = new WeakMap<ParamSpec, string>();
+function flatPrefix(param: ParamSpec): string {
+  let prefix = prefixes.get(param);
+  if (prefix === undefined) {
+    prefix = `${param.name}.`;
+    prefixes.set(param, prefix);
+  }
+  return prefix;
+}
+
+/** Some parameter name begins with `prefix` (no array of names is made). */
+function hasFlat(raw: Record<string, string>, prefix: string): boolean {
+  for (const name in raw) if (name.startsWith(prefix)) return true;
+  return false;
+}
+
 /** A JSON object sent as a string, or flattened as `Name.key=value`. */
 function readObject(param: ParamSpec, raw: Record<string, string>): Record<string, unknown> | undefined {
   const text = raw[param.name];
@@ -75,7 +92,8 @@ function readObject(param: ParamSpec, raw: Record<string, string>): Record<strin
     }
     return parsed as Record<string, unknown>;
   }
-  const prefix = `${param.name}.`;
+  const prefix = flatPrefix(param);
+  if (!hasFlat(raw, prefix)) return undefined;
   const flat = Object.keys(raw).filter((k) => k.startsWith(prefix));
   if (flat.length === 0) return undefined;
   return Object.fromEntries(flat.map((k) => [k.slice(prefix.length), raw[k]]));
@@ -96,6 +114,8 @@ function readArray(param: ParamSpec, raw: Record<string, string>): unknown[] | u
     if (param.itemType === 'object') throw invalidParameter(param.name, 'It must be a JSON array.');
     return [text];
   }
+  // Most calls send no such list: found without a RegExp or a copy of the parameters.
+  if (!hasFlat(raw, flatPrefix(param))) return undefined;
   const pattern = new RegExp(`^${escapeRegExp(param.name)}\\.(\\d+)(?:\\.(.+))?$`);
   const items = new Map<number, unknown>();
   for (const [key, value] of Object.entries(raw)) {
