@@ -1,7 +1,7 @@
 // The emulator scripts/fuzz.mjs attacks, in a process of its own (forked with --expose-gc), so the
 // memory it reports is the emulator's alone: the fuzzer's own request generation (UUIDs, gzip and
 // brotli of bodies, 300 KB raw headers, its HTTP agent) would otherwise share the heap and the
-// allocator with it. Driven over IPC: `memory` (after two full GCs), `held`, `clear-audit`,
+// allocator with it. Driven over IPC: `memory` (after two full GCs; `memory-idle` after 6 s idle first), `held`, `clear-audit`,
 // `forget-nonces`, `reset`, `close`. A crash (uncaught exception or unhandled rejection) is
 // reported to the fuzzer, which counts it as a failure.
 import { readFileSync } from 'node:fs';
@@ -22,9 +22,15 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
  * back to the system from a background thread, so RSS read at once still counts them
  * (`rssAtOnce`).
  */
-async function memory(collect) {
+/** How long a process is idle before `memory-idle` measures (V8 looks at the last ~5 s). */
+const IDLE_MS = 6000;
+
+async function memory(collect, idleMs = 0) {
   let rssAtOnce;
   if (collect) {
+    // `memory-idle` waits first, as a process is once its load stops. V8 sizes its young generation
+    // by the recent allocation rate: a GC after ~5 s without allocation gives most of it back.
+    if (idleMs > 0) await new Promise((resolve) => setTimeout(resolve, idleMs));
     globalThis.gc?.();
     globalThis.gc?.();
     rssAtOnce = MiB(process.memoryUsage.rss());
@@ -82,6 +88,7 @@ await emulator.listen();
 
 const handlers = {
   memory: () => memory(true),
+  'memory-idle': () => memory(true, IDLE_MS),
   mappings: () => mappings(),
   cpu: () => process.cpuUsage(),
   snapshot: () => v8.writeHeapSnapshot(),

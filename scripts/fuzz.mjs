@@ -13,6 +13,8 @@
 // reproducers of anything that failed; and the emulator's memory, each time after two full GCs:
 // `cold` as it started (200 health checks), `warm` after `--warmup` fuzz requests (which load what
 // loads on first use and compile the hot code), and `after` the `--requests` that follow.
+// `afterIdle` (and `coldIdle`) are `after` (and `cold`) once the emulator has been idle 6 s (V8 then
+// shrinks its young generation).
 // `rssMiB.ratio` is after/warm — what grows with the number of requests (#12 asks for at most 1.5
 // over 150,000) — and `rssMiB.ratioToCold` after/cold. `rssByMappingMiB` splits RSS by mapping
 // (anonymous: the JS heap and malloc; files: the node binary and libraries).
@@ -569,6 +571,9 @@ async function one() {
 for (let i = 0; i < 200; i++)
   await send({ method: 'GET', path: '/_emulator/health', headers: {}, body: Buffer.alloc(0) });
 const cold = await ask('memory');
+// Like for like with `afterIdle`: the emulator as it started, after 6 s idle.
+const coldIdle = await ask('memory-idle');
+const mappingsCold = await ask('mappings');
 let nextSample = SAMPLE_EVERY;
 async function worker(until) {
   while (issued < until && !crashed) {
@@ -607,6 +612,9 @@ agent.destroy();
 await new Promise((r) => setTimeout(r, 100));
 const after = await ask('memory');
 const mappingsAfter = await ask('mappings');
+// The same once the emulator has been idle for 6 s, as it is when a test run's load stops: V8 then
+// gives back most of its young generation at the next GC (32 MiB after load, 2 MiB idle).
+const afterIdle = await ask('memory-idle');
 if (process.env.FUZZ_SNAPSHOTS) console.error('snapshot after:', await ask('snapshot'));
 const held = { ...(await ask('held')), heapUsedMiB: {} };
 // What is left once the journal, the nonces and the resources the fuzz created are forgotten: a
@@ -641,8 +649,8 @@ console.log(
       hangs: hung,
       crashed,
       held,
-      memoryMiB: { cold, warm: before, after },
-      rssByMappingMiB: { warm: mappingsBefore, after: mappingsAfter },
+      memoryMiB: { cold, coldIdle, warm: before, after, afterIdle },
+      rssByMappingMiB: { coldIdle: mappingsCold, warm: mappingsBefore, after: mappingsAfter },
       rssMiB: {
         // After the warm-up, to after the measured requests.
         warm: before.rss,
@@ -651,6 +659,11 @@ console.log(
         // From the emulator as it started (200 health checks), to after every request.
         cold: cold.rss,
         ratioToCold: ratio(after.rss, cold.rss),
+        // After 6 s idle, then a GC.
+        afterIdle: afterIdle.rss,
+        idleRatio: ratio(afterIdle.rss, before.rss),
+        coldIdle: coldIdle.rss,
+        idleRatioToColdIdle: ratio(afterIdle.rss, coldIdle.rss),
       },
     },
     null,
