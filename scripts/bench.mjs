@@ -482,8 +482,7 @@ async function throughput() {
           const warm = Array.from({ length: Math.min(count, WARM_REQUESTS) }, make);
           await load(port, warm, { concurrency: c, total: warm.length });
           const requests = Array.from({ length: count }, make);
-          const cpuBefore = cpuSeconds(child.pid);
-          const splitBefore = cpuSplit(child.pid);
+          const cpuBefore = cpuSplit(child.pid);
           const threadsBefore = process.env.BENCH_DEBUG ? threadCpu(child.pid) : {};
           const clientBefore = process.cpuUsage();
           const r = await load(port, requests, {
@@ -495,27 +494,24 @@ async function throughput() {
           });
           // CPU the server spent per answered request (all its threads): unlike req/s, it hardly
           // moves when other work shares the machine.
-          const cpuAfter = cpuSeconds(child.pid);
-          if (cpuBefore !== undefined && cpuAfter !== undefined && r.count > 0)
-            r.cpuUs = ((cpuAfter - cpuBefore) * 1e6) / r.count;
-          const client = process.cpuUsage(clientBefore);
-          r.clientCpuUs = r.count > 0 ? (client.user + client.system) / r.count : undefined;
-          r.seconds = r.count / r.rate;
-          const splitAfter = cpuSplit(child.pid);
-          if (process.env.BENCH_DEBUG) {
+          const cpuAfter = cpuSplit(child.pid);
+          const perRequest = (seconds) => (seconds * 1e6) / r.count;
+          if (cpuBefore && cpuAfter && r.count > 0)
+            r.cpuUs = perRequest(cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system);
+          if (process.env.BENCH_DEBUG && r.count > 0) {
+            const client = process.cpuUsage(clientBefore);
+            const clientUs = (client.user + client.system) / r.count;
+            const seconds = r.count / r.rate;
+            const share = (us) => fmt((100 * us * r.count) / 1e6 / seconds);
             const threads = Object.entries(threadCpu(child.pid))
-              .map(([thread, seconds]) => [
-                thread,
-                ((seconds - (threadsBefore[thread] ?? 0)) * 1e6) / r.count,
-              ])
+              .map(([thread, total]) => [thread, perRequest(total - (threadsBefore[thread] ?? 0))])
               .filter(([, us]) => us >= 0.5)
               .map(([thread, us]) => `${thread} ${fmt(us)}`);
             console.error(`  ${name} ${op} c=${c}: µs/req by thread: ${threads.join(', ')}`);
-          }
-          if (process.env.BENCH_DEBUG)
             console.error(
-              `  ${name} ${op} c=${c}: ${fmt(r.rate)} req/s, server ${fmt(r.cpuUs)} µs/req (system ${splitAfter && splitBefore ? fmt(((splitAfter.system - splitBefore.system) * 1e6) / r.count) : '—'}) (${fmt((100 * r.cpuUs * r.count) / 1e6 / r.seconds)}% of a core), load generator ${fmt(r.clientCpuUs)} µs/req (${fmt((100 * r.clientCpuUs * r.count) / 1e6 / r.seconds)}%); ms p50 ${r.p50.toFixed(2)} p90 ${r.p90.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} max ${r.max.toFixed(1)}`,
+              `  ${name} ${op} c=${c}: ${fmt(r.rate)} req/s, server ${fmt(r.cpuUs)} µs/req (system ${cpuBefore && cpuAfter ? fmt(perRequest(cpuAfter.system - cpuBefore.system)) : '—'}) (${share(r.cpuUs)}% of a core), load generator ${fmt(clientUs)} µs/req (${share(clientUs)}%); ms p50 ${r.p50.toFixed(2)} p90 ${r.p90.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} max ${r.max.toFixed(1)}`,
             );
+          }
           ((results[name] ??= {})[op] ??= {})[c] ??= [];
           results[name][op][c].push(r);
         }

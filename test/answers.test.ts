@@ -34,11 +34,15 @@ const answer = (body: string): Rendered => ({
   headers: { 'x-acs-request-id': body },
 });
 
+/** A batch whose flush runs when the test says (`scheduled`), and a log its targets write to. */
+function manualBatch() {
+  const scheduled: Array<() => void> = [];
+  return { batch: new AnswerBatch((flush) => scheduled.push(flush)), scheduled, log: [] as string[] };
+}
+
 describe('AnswerBatch', () => {
   it('writes nothing until the flush, then every answer once, in the order they were sent', () => {
-    const scheduled: Array<() => void> = [];
-    const batch = new AnswerBatch((flush) => scheduled.push(flush));
-    const log: string[] = [];
+    const { batch, scheduled, log } = manualBatch();
     batch.send(target(log, 'a'), answer('1'));
     batch.send(target(log, 'b'), answer('2'));
     batch.send(target(log, 'c'), answer('3'));
@@ -60,9 +64,7 @@ describe('AnswerBatch', () => {
   });
 
   it('an answer that cannot be written closes its connection and the others are still written', () => {
-    const scheduled: Array<() => void> = [];
-    const batch = new AnswerBatch((flush) => scheduled.push(flush));
-    const log: string[] = [];
+    const { batch, scheduled, log } = manualBatch();
     batch.send(target(log, 'a'), answer('1'));
     batch.send(target(log, 'b', true), answer('2'));
     batch.send(target(log, 'c'), answer('3'));

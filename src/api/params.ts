@@ -95,7 +95,6 @@ function readObject(param: ParamSpec, raw: Record<string, string>): Record<strin
   const prefix = flatPrefix(param);
   if (!hasFlat(raw, prefix)) return undefined;
   const flat = Object.keys(raw).filter((k) => k.startsWith(prefix));
-  if (flat.length === 0) return undefined;
   return Object.fromEntries(flat.map((k) => [k.slice(prefix.length), raw[k]]));
 }
 

@@ -36,7 +36,7 @@ export function readCall(request: RawHttpRequest): RpcCall {
       : EMPTY;
   // Object.assign: a second spread into an object literal takes V8's slow path (~20x slower).
   const params = form === EMPTY ? query : Object.assign({}, query, form);
-  const v3 = headers.authorization?.startsWith('ACS3-') === true;
+  const { action, version } = operationOf(headers, params);
   return {
     method: request.method,
     path,
@@ -44,8 +44,8 @@ export function readCall(request: RawHttpRequest): RpcCall {
     query,
     params,
     body: request.body,
-    action: agreed(headers['x-acs-action'], params.Action, 'x-acs-action', 'Action', v3),
-    version: agreed(headers['x-acs-version'], params.Version, 'x-acs-version', 'Version', v3),
+    action,
+    version,
     format: params.Format !== undefined && params.Format.toUpperCase() === 'XML' ? 'XML' : 'JSON',
     host: headers.host ?? '',
   };
