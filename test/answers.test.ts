@@ -18,6 +18,10 @@ function target(log: string[], name: string, fail = false): AnswerTarget {
       if (fail) throw new Error('socket gone');
       log.push(`${name} head ${status} ${headers['Content-Type']} ${headers['x-acs-request-id'] ?? ''}`);
     }) as unknown as AnswerTarget['writeHead'],
+    write: ((piece: Buffer) => {
+      log.push(`${name} write ${piece.length}`);
+      return true;
+    }) as unknown as AnswerTarget['write'],
     end: ((body: string) => {
       log.push(`${name} end ${String(body)}`);
     }) as unknown as AnswerTarget['end'],

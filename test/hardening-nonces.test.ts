@@ -31,20 +31,68 @@ describe('NonceStore (bounded, O(1) replay memory)', () => {
     expect(store.use('k0', 6)).toBe(true);
   });
 
-  it('keeps a 52-bit number per nonce in a Map and typed arrays, never the text (a slice would keep the request alive)', () => {
+  it('keeps a 52-bit number per nonce in typed arrays, never the text (a slice would keep the request alive)', () => {
     const store = new NonceStore({ retainMs: 1000 });
     const request = `${'x'.repeat(100_000)}&SignatureNonce=abc`;
     store.use(`ak\n${request.slice(100_000)}`, 0);
-    const inside = store as unknown as { seen: Map<unknown, unknown>; hashes: unknown; expiries: unknown };
-    const [[key, value]] = [...inside.seen] as [[unknown, unknown]];
-    expect(typeof key).toBe('number');
-    expect(Number.isSafeInteger(key)).toBe(true);
-    expect(key as number).toBeLessThan(2 ** 52);
-    expect(key).toBe(nonceHash(`ak\n${request.slice(100_000)}`));
-    expect(typeof value).toBe('number');
-    expect(inside.hashes).toBeInstanceOf(Float64Array);
-    expect(inside.expiries).toBeInstanceOf(Float64Array);
+    const inside = store as unknown as Record<string, unknown>;
+    // Nothing but numbers and typed arrays: no Map, Set, string or object per nonce.
+    for (const [name, value] of Object.entries(inside)) {
+      expect(
+        typeof value === 'number' || value instanceof Float64Array || value instanceof Uint32Array,
+        name,
+      ).toBe(true);
+    }
+    const hashes = inside.hashes as Float64Array;
+    expect(hashes[0]).toBe(nonceHash(`ak\n${request.slice(100_000)}`));
+    expect(Number.isSafeInteger(hashes[0])).toBe(true);
+    expect(hashes[0] as number).toBeLessThan(2 ** 52);
+    expect(inside.slots).toBeInstanceOf(Uint32Array);
     expect(store.use(`ak\n${request.slice(100_000)}`, 1)).toBe(false);
+  });
+
+  it('answers like a plain Map model over 200,000 seeded uses (bursts, repeats, clock steps back, the cap)', () => {
+    // A small linear congruential generator: the same sequence every run.
+    let seed = 12345;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const retainMs = 500;
+    const maxEntries = 3000;
+    const store = new NonceStore({ retainMs, maxEntries });
+    // The model: key → expiry, insertion-ordered, the oldest dropped past the cap.
+    const model = new Map<string, number>();
+    let now = 0;
+    let refused = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const r = next();
+      if (r < 0.001)
+        now -= Math.floor(next() * 300); // the wall clock steps back
+      else if (r < 0.3) now += Math.floor(next() * 3);
+      // Mostly fresh nonces; some repeats of recent ones (replays) and of old ones (after expiry).
+      const key = next() < 0.8 ? `n${i}` : `n${Math.max(0, i - Math.floor(next() * 5000))}`;
+      for (const [k, until] of model) {
+        if (until >= now) break;
+        model.delete(k);
+      }
+      const until = model.get(key);
+      let expected: boolean;
+      if (until !== undefined && until >= now) expected = false;
+      else {
+        model.delete(key);
+        while (model.size >= maxEntries) model.delete(model.keys().next().value as string);
+        model.set(key, now + retainMs);
+        expected = true;
+      }
+      const got = store.use(key, now);
+      if (got !== expected)
+        throw new Error(`use #${i} (${key} at ${now}): ${got}, the model says ${expected}`);
+      if (!got) refused++;
+      if (i % 997 === 0) expect(store.size).toBe(model.size);
+    }
+    expect(refused).toBeGreaterThan(10_000);
+    expect(store.size).toBe(model.size);
   });
 
   it('hashes 300,000 distinct nonces to 300,000 distinct 52-bit numbers, both halves varying', () => {

@@ -6,6 +6,7 @@ import { applySeed, exportSeed, parseSeed, type Seed, SeedError } from '../fixtu
 import { toYaml } from '../fixtures/yaml.js';
 import { expressModule } from '../lazy-express.js';
 import { KmsError } from '../protocol/errors.js';
+import { sendJson, sendText } from '../protocol/pieces.js';
 import { handle } from './routes.js';
 
 function pageNumber(value: string | undefined, fallback: number, name: string): number {
@@ -45,11 +46,8 @@ export function fixtureRoutes(emulator: Emulator): Router {
   router.get('/export', (req, res) => {
     const search = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
     const seed = exportSeed(emulator, { includeSecrets: search.get('secrets') === 'true' });
-    if (search.get('format') === 'json') {
-      res.json(seed);
-      return;
-    }
-    res.type('application/yaml').send(toYaml(seed));
+    if (search.get('format') === 'json') sendJson(res, 200, seed);
+    else sendText(res, 200, 'application/yaml; charset=utf-8', toYaml(seed));
   });
 
   router.get(

@@ -4,6 +4,7 @@ import { isoSeconds, parseDuration } from '../domain/time.js';
 import type { Emulator } from '../emulator.js';
 import { expressModule } from '../lazy-express.js';
 import { KmsError } from '../protocol/errors.js';
+import { sendJson } from '../protocol/pieces.js';
 import { fixtureRoutes } from './fixtures.js';
 import { instanceRoutes } from './instances.js';
 import { secretRoutes } from './secrets.js';
@@ -147,12 +148,13 @@ function badRequest(message: string): KmsError {
 export function handle(fn: (req: Request) => Promise<unknown> | unknown) {
   return async (req: Request, res: Response) => {
     try {
-      res.json(await fn(req));
+      // Not res.json: a long answer (an audit page is megabytes) goes in pieces (pieces.ts).
+      sendJson(res, 200, await fn(req));
     } catch (error) {
       if (error instanceof KmsError) {
-        res.status(error.status).json({ error: error.code, message: error.message });
+        sendJson(res, error.status, { error: error.code, message: error.message });
       } else {
-        res.status(500).json({ error: 'InternalFailure', message: (error as Error).message });
+        sendJson(res, 500, { error: 'InternalFailure', message: (error as Error).message });
       }
     }
   };

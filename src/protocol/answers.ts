@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { Rendered } from './envelope.js';
+import { endWithText } from './pieces.js';
 
 /** What the batch needs of a response: node:http's ServerResponse (Express's too). */
-export type AnswerTarget = Pick<ServerResponse, 'writeHead' | 'end' | 'destroy'>;
+export type AnswerTarget = Pick<ServerResponse, 'writeHead' | 'write' | 'end' | 'destroy'>;
 
 /**
  * Answers written in one batch, after the event loop has read every request that arrived together
@@ -42,7 +43,7 @@ export class AnswerBatch {
         headers['Content-Type'] = rendered.contentType;
         headers['Content-Length'] = String(Buffer.byteLength(rendered.body, 'utf8'));
         res.writeHead(rendered.status, headers);
-        res.end(rendered.body, 'utf8');
+        endWithText(res, rendered.body);
       } catch {
         // The client went away, or the answer cannot be written: this connection is closed.
         res.destroy();

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { encodeUriComponent, updateText } from './pieces.js';
 
 const RESERVED = /[!'()*]/;
 const UNRESERVED_ONLY = /^[A-Za-z0-9_.~-]*$/;
@@ -6,7 +7,7 @@ const UNRESERVED_ONLY = /^[A-Za-z0-9_.~-]*$/;
 /** RFC 3986 percent-encoding as both POP signature versions require. */
 export function percentEncode(value: string): string {
   if (UNRESERVED_ONLY.test(value)) return value;
-  const encoded = encodeURIComponent(value);
+  const encoded = encodeUriComponent(value);
   if (!RESERVED.test(encoded)) return encoded;
   return encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
@@ -53,11 +54,12 @@ function encodeTwice(value: string): string {
 const PERCENT = /%/g;
 
 export function v1Signature(secret: string, stringToSign: string): string {
-  return createHmac('sha1', `${secret}&`).update(stringToSign).digest('base64');
+  return updateText(createHmac('sha1', `${secret}&`), stringToSign).digest('base64');
 }
 
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  const hash = createHash('sha256');
+  return (typeof data === 'string' ? updateText(hash, data) : hash.update(data)).digest('hex');
 }
 
 export interface V3Request {
@@ -94,7 +96,7 @@ export function v3StringToSign(canonicalRequest: string): string {
 }
 
 export function v3Signature(secret: string, stringToSign: string): string {
-  return createHmac('sha256', secret).update(stringToSign).digest('hex');
+  return updateText(createHmac('sha256', secret), stringToSign).digest('hex');
 }
 
 export interface V3Authorization {
