@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Name as AsnName, Certificate } from '@peculiar/asn1-x509';
-import type { Name } from '@peculiar/x509';
 import { lazyModule } from '../lazy.js';
 import { KmsError } from '../protocol/errors.js';
 import type { Table } from '../store/store.js';
@@ -18,6 +17,7 @@ import {
   verifyMessage,
 } from './asymmetric.js';
 import { unwrapMaterial, wrapMaterial } from './crypto.js';
+import { formatDistinguishedName, nameField, parseDistinguishedName } from './dn.js';
 import { type AsymmetricSpec, generateMaterial } from './key-specs.js';
 import { partitionOf, type Scope, type World } from './world.js';
 
@@ -25,13 +25,6 @@ import { partitionOf, type Scope, type World } from './world.js';
 const asn1Csr = lazyModule<typeof import('@peculiar/asn1-csr')>('@peculiar/asn1-csr');
 const asn1Schema = lazyModule<typeof import('@peculiar/asn1-schema')>('@peculiar/asn1-schema');
 const asn1X509 = lazyModule<typeof import('@peculiar/asn1-x509')>('@peculiar/asn1-x509');
-const reflectMetadata = lazyModule('reflect-metadata');
-const loadX509 = lazyModule<typeof import('@peculiar/x509')>('@peculiar/x509');
-const x509 = () => {
-  // @peculiar/x509 needs the Reflect metadata API (tsyringe) in place before it loads.
-  reflectMetadata();
-  return loadX509();
-};
 
 /**
  * Certificates (the certificate manager of KMS): a key pair held by the service, a PKCS#10 request
@@ -89,24 +82,18 @@ function pemBlocks(text: string, label: string): Buffer[] {
   return [...text.matchAll(pattern)].map((m) => Buffer.from((m[1] as string).replace(/\s+/g, ''), 'base64'));
 }
 
-/** "CN=a,C=CN" (RFC 2253) → a DER Name; CN and C are required. */
+/** "CN=a,C=CN" (RFC 4514) → a DER Name; CN and C are required. */
 function parseSubject(subject: string): AsnName {
-  const { Name } = x509();
-  const { AsnConvert } = asn1Schema();
-  let name: Name;
+  let name: AsnName;
   try {
-    name = new Name(subject);
+    name = parseDistinguishedName(subject);
   } catch {
     throw invalid('Subject', 'it must be a distinguished name such as CN=name,C=CN.');
   }
-  if (name.getField('CN').length === 0 || name.getField('C').length === 0) {
+  if (nameField(name, 'CN').length === 0 || nameField(name, 'C').length === 0) {
     throw invalid('Subject', 'CN and C are required.');
   }
-  return AsnConvert.parse(name.toArrayBuffer(), asn1X509().Name);
-}
-
-function nameText(name: AsnName): string {
-  return new (x509().Name)(asn1Schema().AsnConvert.serialize(name)).toString().replace(/, /g, ',');
+  return name;
 }
 
 export class CertificateService {
@@ -150,7 +137,7 @@ export class CertificateService {
       accountId: scope.accountId,
       regionId: scope.regionId,
       keySpec,
-      subject: nameText(subject),
+      subject: formatDistinguishedName(subject),
       subjectAlternativeNames: sans,
       exportablePrivateKey: options.exportablePrivateKey ?? true,
       wrappedPrivateKey: wrapMaterial(this.masterKey, pkcs8, this.world.random),
@@ -385,7 +372,7 @@ export class CertificateService {
         ? serialBytes.subarray(1)
         : serialBytes
       ).toString('hex'),
-      issuer: nameText(tbs.issuer),
+      issuer: formatDistinguishedName(tbs.issuer),
       notBefore: tbs.validity.notBefore.getTime().getTime(),
       notAfter: tbs.validity.notAfter.getTime().getTime(),
       signatureAlgorithm:
