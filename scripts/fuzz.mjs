@@ -7,7 +7,7 @@
 // rejection, in the emulator or here), the emulator exiting, or a hang.
 //
 //   node scripts/fuzz.mjs [--requests 100000] [--seed 1] [--concurrency 8] [--timeout-ms 10000]
-//                         [--warmup 5000] [--sample-every 10000]
+//                         [--warmup 5000] [--sample-every 10000] [--max-rss-ratio 1.5]
 //
 // Prints the counts by status; what the bounded per-request structures hold at the end; up to 10
 // reproducers of anything that failed; and the emulator's memory, each time after two full GCs:
@@ -15,8 +15,9 @@
 // loads on first use and compile the hot code), and `after` the `--requests` that follow.
 // `afterIdle` (and `coldIdle`) are `after` (and `cold`) once the emulator has been idle 6 s (V8 then
 // shrinks its young generation).
-// `rssMiB.ratio` is after/warm — what grows with the number of requests (#12 asks for at most 1.5
-// over 150,000) — and `rssMiB.ratioToCold` after/cold. `rssByMappingMiB` splits RSS by mapping
+// `rssMiB` pairs them like for like (#12 asks the end to be within 1.5x of the start): `idle`
+// (coldIdle → afterIdle) and `atOnce` (warm → after); `--max-rss-ratio R` fails the run when either
+// is above R. `rssByMappingMiB` splits RSS by mapping
 // (anonymous: the JS heap and malloc; files: the node binary and libraries).
 // `--sample-every N` prints the emulator's RSS and heap every N requests (no GC); FUZZ_SNAPSHOTS=1
 // writes heap snapshots (warm, after, after reset) in the working directory; FUZZ_SERVER_NODE_ARGS
@@ -37,6 +38,7 @@ const { values: args } = parseArgs({
     'timeout-ms': { type: 'string', default: '10000' },
     'sample-every': { type: 'string', default: '0' },
     warmup: { type: 'string', default: '5000' },
+    'max-rss-ratio': { type: 'string' },
   },
 });
 const TOTAL = Number(args.requests);
@@ -44,6 +46,7 @@ const CONCURRENCY = Number(args.concurrency);
 const TIMEOUT_MS = Number(args['timeout-ms']);
 const SAMPLE_EVERY = Number(args['sample-every']);
 const WARMUP = Number(args.warmup);
+const MAX_RSS_RATIO = args['max-rss-ratio'] === undefined ? undefined : Number(args['max-rss-ratio']);
 
 const { implementedOperations, operations } = await import('../dist/api/index.js');
 const { percentEncode, v1Signature, v1StringToSign, v3CanonicalRequest, v3Signature, v3StringToSign } =
@@ -629,6 +632,22 @@ if (process.env.FUZZ_SNAPSHOTS) console.error('snapshot after reset:', await ask
 await ask('close');
 
 const ratio = (a, b) => Math.round((a / b) * 100) / 100;
+// #12: "end within 1.5x of its starting RSS after a GC". Each pair is measured alike:
+// - idle: the emulator as it started and as the run left it, each after 6 s idle and a GC. V8 sizes
+//   its young generation by the recent allocation rate and gives it back once idle, so this is
+//   what the process holds, start and end alike;
+// - atOnce: right after load and a GC, from the warm start (after the warm-up) to the end: both
+//   with the young generation the load grew (2 x 16 MiB).
+// `coldAtOnce` mixes the two (a cold process at once, half its young generation grown, against
+// the end at once): shown, not judged.
+const rssMiB = {
+  idle: { start: coldIdle.rss, end: afterIdle.rss, ratio: ratio(afterIdle.rss, coldIdle.rss) },
+  atOnce: { start: before.rss, end: after.rss, ratio: ratio(after.rss, before.rss) },
+  coldAtOnce: { start: cold.rss, end: after.rss, ratio: ratio(after.rss, cold.rss) },
+};
+const rssTooHigh =
+  MAX_RSS_RATIO !== undefined && (rssMiB.idle.ratio > MAX_RSS_RATIO || rssMiB.atOnce.ratio > MAX_RSS_RATIO);
+if (MAX_RSS_RATIO !== undefined) rssMiB.limit = { ratio: MAX_RSS_RATIO, met: !rssTooHigh };
 const fiveXx = [...counts].filter(([s]) => /^5\d\d$/.test(s)).reduce((n, [, c]) => n + c, 0);
 const byStatus = Object.fromEntries([...counts].sort(([a], [b]) => a.localeCompare(b)));
 console.log(
@@ -651,20 +670,7 @@ console.log(
       held,
       memoryMiB: { cold, coldIdle, warm: before, after, afterIdle },
       rssByMappingMiB: { coldIdle: mappingsCold, warm: mappingsBefore, after: mappingsAfter },
-      rssMiB: {
-        // After the warm-up, to after the measured requests.
-        warm: before.rss,
-        after: after.rss,
-        ratio: ratio(after.rss, before.rss),
-        // From the emulator as it started (200 health checks), to after every request.
-        cold: cold.rss,
-        ratioToCold: ratio(after.rss, cold.rss),
-        // After 6 s idle, then a GC.
-        afterIdle: afterIdle.rss,
-        idleRatio: ratio(afterIdle.rss, before.rss),
-        coldIdle: coldIdle.rss,
-        idleRatioToColdIdle: ratio(afterIdle.rss, coldIdle.rss),
-      },
+      rssMiB,
     },
     null,
     2,
@@ -674,4 +680,4 @@ if (failures.length > 0) {
   console.log('failures (first 10):');
   for (const f of failures.slice(0, 10)) console.log(JSON.stringify(f));
 }
-process.exit(fiveXx > 0 || hung > 0 || crashed || failures.length > 0 ? 1 : 0);
+process.exit(fiveXx > 0 || hung > 0 || crashed || failures.length > 0 || rssTooHigh ? 1 : 0);
