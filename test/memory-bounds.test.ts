@@ -107,18 +107,55 @@ describe('audit journal bounds', () => {
         result: { VersionId: 'v1', Huge: 'y'.repeat(10_000) },
       }),
     );
-    const held = (journal as unknown as { events: object[] }).events[0] as Record<string, unknown>;
-    for (const [name, value] of Object.entries(held)) {
-      expect(['string', 'number', 'boolean', 'undefined'], name).toContain(typeof value);
-      if (typeof value === 'string') expect(value.length, name).toBeLessThanOrEqual(256);
+    // Held as numbers in typed arrays, plus one copy of each distinct text: nothing else.
+    const inside = journal as unknown as Record<string, unknown>;
+    for (const [name, value] of Object.entries(inside)) {
+      if (name === 'world' || name === 'texts' || name === 'otherIds') continue;
+      expect(typeof value === 'number' || ArrayBuffer.isView(value), name).toBe(true);
     }
-    expect(typeof held.time).toBe('number');
+    const texts = (inside.texts as { texts: Array<string | undefined> }).texts;
+    for (const value of texts) if (value !== undefined) expect(value.length).toBeLessThanOrEqual(256);
+    expect(texts).not.toContain(params.SecretData);
+    expect((inside.otherIds as Map<number, string>).get(0)).toBe('req-1');
     expect(journal.query()[0]).toMatchObject({
       action: 'DescribeSecret',
       secretVersionId: 'v1',
       code: 'Success',
     });
     expect(JSON.stringify(journal.query())).not.toContain('xxxx');
+  });
+
+  it('keeps UUID request IDs as 16 bytes, in their case, and forgets the texts of dropped events', async () => {
+    const emulator = await emulatorWith();
+    const journal = new AuditJournal(() => emulator.world);
+    const upper = '0A1B2C3D-4E5F-4A6B-8C7D-8E9FA0B1C2D3';
+    const lower = 'ffffffff-0000-4000-8000-000000000001';
+    journal.after(call(0, { requestId: upper }));
+    journal.after(call(1, { requestId: lower }));
+    journal.after(call(2, { requestId: 'gw-ABC' }));
+    expect(journal.query().map((e) => e.requestId)).toEqual([upper, lower, 'gw-ABC']);
+    const texts = (journal as unknown as { texts: { size: number } }).texts;
+    // Past the cap, each event's own texts (here its resource ARN) go with it: what is held follows
+    // the live events, not every event ever seen.
+    for (let i = 0; i < AUDIT_LIMIT + 5000; i++) {
+      journal.after(
+        call(i, {
+          requestId: `${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`,
+          params: { SecretName: `s-${i}` },
+          code: undefined,
+          status: 200,
+        }),
+      );
+    }
+    expect(journal.size).toBe(AUDIT_LIMIT);
+    expect(texts.size).toBeLessThanOrEqual(AUDIT_LIMIT + 10);
+    const all = journal.query();
+    expect(all[0]?.requestId).toBe('00005000-0000-4000-8000-000000000000');
+    expect(all.at(-1)?.requestId).toBe(
+      `${String(AUDIT_LIMIT + 4999).padStart(8, '0')}-0000-4000-8000-000000000000`,
+    );
+    journal.clear();
+    expect(texts.size).toBe(0);
   });
 
   it('builds only the page asked for, with the total of all that match', async () => {

@@ -68,12 +68,12 @@ export function parseDistinguishedName(text: string): Name {
     } else if (text[i] === '"') {
       const end = text.indexOf('"', i + 1);
       if (end === -1) fail('a quoted value without its closing quote');
-      attribute.text = unescape(text.slice(i + 1, end));
+      attribute.text = unescapeValue(text.slice(i + 1, end));
       i = end + 1;
       while (text[i] === ' ') i++;
     } else {
       const end = until(text, i, true);
-      attribute.text = unescape(text.slice(i, end));
+      attribute.text = unescapeValue(text.slice(i, end));
       i = end;
     }
     rdn.push(attribute);
@@ -104,7 +104,7 @@ function until(text: string, from: number, escapes: boolean): number {
 }
 
 /** Undoes RFC 4514 escapes: `\,` and the like, and `\HH` hex pairs (UTF-8 bytes). */
-function unescape(value: string): string {
+function unescapeValue(value: string): string {
   if (!value.includes('\\')) return value.replace(/ +$/, '');
   const bytes: number[] = [];
   let i = 0;
@@ -159,7 +159,7 @@ export function formatDistinguishedName(name: Name): string {
           const type = NAMES[a.type] ?? a.type;
           const value = a.value.anyValue
             ? `#${Buffer.from(a.value.anyValue).toString('hex')}`
-            : escape(a.value.toString());
+            : escapeValue(a.value.toString());
           return `${type}=${value}`;
         })
         .join('+'),
@@ -167,11 +167,15 @@ export function formatDistinguishedName(name: Name): string {
     .join(',');
 }
 
+/** Control characters, written as \\HH. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it looks for.
+const CONTROL = /[\u0000-\u001f]/g;
+
 /** RFC 4514 §2.4: the characters a value cannot hold as they are. */
-function escape(value: string): string {
+function escapeValue(value: string): string {
   return value
     .replace(/[,+"\\<>;]/g, '\\$&')
     .replace(/^[ #]/, '\\$&')
     .replace(/ $/, '\\ ')
-    .replace(/[\u0000-\u001f]/g, (c) => `\\${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+    .replace(CONTROL, (c) => `\\${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
