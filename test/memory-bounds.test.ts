@@ -111,6 +111,12 @@ describe('audit journal bounds', () => {
     const inside = journal as unknown as Record<string, unknown>;
     for (const [name, value] of Object.entries(inside)) {
       if (name === 'world' || name === 'texts' || name === 'otherIds') continue;
+      if (name === 'cols') {
+        for (const [column, array] of Object.entries(value as object)) {
+          expect(ArrayBuffer.isView(array), column).toBe(true);
+        }
+        continue;
+      }
       expect(typeof value === 'number' || ArrayBuffer.isView(value), name).toBe(true);
     }
     const texts = (inside.texts as { texts: Array<string | undefined> }).texts;
@@ -156,6 +162,31 @@ describe('audit journal bounds', () => {
     );
     journal.clear();
     expect(texts.size).toBe(0);
+  });
+
+  it('keeps the order when the ring grows after the byte cap has dropped its oldest events', async () => {
+    const emulator = await emulatorWith();
+    const journal = new AuditJournal(() => emulator.world);
+    const long = (i: number, tag: string) => `${tag}-${i}-${'é'.repeat(300)}`;
+    // Long events first: the byte cap drops from the front while the ring is not yet full...
+    for (let i = 0; i < 4000; i++) {
+      journal.after(
+        call(i, {
+          accessKeyId: long(i, 'ak'),
+          accountId: long(i, 'acct'),
+          regionId: long(i, 'region'),
+          applicationAccessPoint: long(i, 'aap'),
+          params: { SecretName: long(i, 'name'), VersionId: long(i, 'v') },
+        }),
+      );
+    }
+    // ...then short ones fill it, so it grows with its oldest event in the middle.
+    for (let i = 4000; i < 12_000; i++) journal.after(call(i));
+    const ids = journal.query().map((e) => Number(e.requestId.slice(4)));
+    expect(ids.length).toBe(journal.size);
+    expect(ids.at(-1)).toBe(11_999);
+    expect(ids.every((id, k) => k === 0 || id === (ids[k - 1] as number) + 1)).toBe(true);
+    expect(ids[0] as number).toBeLessThan(4000);
   });
 
   it('builds only the page asked for, with the total of all that match', async () => {
