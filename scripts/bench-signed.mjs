@@ -14,7 +14,7 @@ const CONCURRENCY = Number(args.concurrency);
 const WINDOW = 5000;
 
 const { Emulator } = await import('../dist/emulator.js');
-const { signedQuery } = await import('../dist/fixtures/rpc-client.js');
+const { signedQuery } = await import('../dist/testkit/rpc-client.js');
 const emulator = await Emulator.create({ port: 0, state: ':memory:', logLevel: 'silent', env: {} });
 await emulator.listen();
 const { port } = new URL(emulator.url);

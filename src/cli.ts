@@ -5,8 +5,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { isLoopbackName } from './control/guard.js';
 import { parseDuration } from './domain/time.js';
 import { DEFAULT_HOST, DEFAULT_PORT, Emulator } from './emulator.js';
-import { applySeed, readSeedFile, SeedError } from './fixtures/seed.js';
 import { StateFileError } from './store/store.js';
+import { applySeed, readSeedFile, SeedError } from './testkit/seed.js';
 import { VERSION } from './version.js';
 
 export const DEFAULT_STATE_FILE = '.kms-emulator/state.json';
@@ -144,7 +144,7 @@ program
         await applySeed(emulator, readSeedFile(seedFile), seedFile);
       }
       if (opts.record) {
-        const { ScenarioRecorder } = await import('./fixtures/recorder.js');
+        const { ScenarioRecorder } = await import('./testkit/recorder.js');
         // The recording names the seed file and the random seed, so its replay starts from the same world.
         const recorder = new ScenarioRecorder(String(opts.record), {
           emulator,
@@ -220,7 +220,7 @@ program
   .action(async (files: string[]) => {
     // Loaded here: `start` never needs the scenario runner.
     const { formatResult, readScenarioFile, runScenario, ScenarioError } = await import(
-      './fixtures/scenario.js'
+      './testkit/scenario.js'
     );
     let failed = false;
     for (const file of files) {

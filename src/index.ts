@@ -9,7 +9,13 @@ export {
   Emulator,
   type EmulatorOptions,
 } from './emulator.js';
-export { FaultInjector, type FaultRuleInput } from './fixtures/faults.js';
+export {
+  DEFAULT_ACCESS_KEY_ID,
+  DEFAULT_ACCESS_KEY_SECRET,
+  DEFAULT_ACCOUNT_ID,
+} from './protocol/credentials.js';
+export { KmsError } from './protocol/errors.js';
+export { FaultInjector, type FaultRuleInput } from './testkit/faults.js';
 export {
   formatResult,
   parseScenario,
@@ -19,14 +25,8 @@ export {
   type ScenarioCaller,
   ScenarioError,
   type ScenarioResult,
-} from './fixtures/scenario.js';
-export { applySeed, exportSeed, parseSeed, readSeedFile, type Seed, SeedError } from './fixtures/seed.js';
-export {
-  DEFAULT_ACCESS_KEY_ID,
-  DEFAULT_ACCESS_KEY_SECRET,
-  DEFAULT_ACCOUNT_ID,
-} from './protocol/credentials.js';
-export { KmsError } from './protocol/errors.js';
+} from './testkit/scenario.js';
+export { applySeed, exportSeed, parseSeed, readSeedFile, type Seed, SeedError } from './testkit/seed.js';
 export { VERSION } from './version.js';
 
 import { Emulator, type EmulatorOptions } from './emulator.js';

@@ -7,7 +7,6 @@ import { API_VERSION, findOperation, run } from './api/index.js';
 import { checkControlAccess, YAML_TYPES } from './control/guard.js';
 import { lazyControlRoutes } from './control/lazy-routes.js';
 import type { Emulator } from './emulator.js';
-import { DroppedConnection } from './fixtures/faults.js';
 import { lazyModule } from './lazy.js';
 import { expressModule } from './lazy-express.js';
 import { AnswerBatch } from './protocol/answers.js';
@@ -17,6 +16,7 @@ import { type Format, type Rendered, renderError, renderSuccess } from './protoc
 import { KmsError } from './protocol/errors.js';
 import { guessFormat, type RpcCall, readCall, regionOf } from './protocol/intake.js';
 import { parseV3Authorization } from './protocol/signature.js';
+import { DroppedConnection } from './testkit/faults.js';
 
 /** What observers (audit, recording, faults) see of each API call. */
 export interface CallRecord {

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedQuery } from '../src/fixtures/rpc-client.js';
+import { signedQuery } from '../src/testkit/rpc-client.js';
 import { type CliRun, cliPath, runCli } from './helpers/cli.js';
 
 /**

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedQuery } from '../src/fixtures/rpc-client.js';
 import { type Emulator, implementedOperations, operations, startEmulator } from '../src/index.js';
+import { signedQuery } from '../src/testkit/rpc-client.js';
 import {
   checkBody,
   installedSdkModels,

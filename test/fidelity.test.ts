@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { signedQuery } from '../src/fixtures/rpc-client.js';
 import { type Emulator, startEmulator } from '../src/index.js';
+import { signedQuery } from '../src/testkit/rpc-client.js';
 import { type Body, control, kmsClient } from './helpers/client.js';
 
 /** What the newest SDKs (alibabacloud_kms20160120 3.3.1, kms-20160120/v3) send and expect. */

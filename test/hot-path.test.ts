@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeBlob, encodeBlob } from '../src/domain/crypto.js';
 import { randomInt, SeededRandom } from '../src/domain/random.js';
-import { resourcesOf } from '../src/fixtures/resources.js';
 import { Emulator } from '../src/index.js';
 import { KmsError } from '../src/protocol/errors.js';
 import { parseForm } from '../src/protocol/intake.js';
 import { percentEncode, v1StringToSign } from '../src/protocol/signature.js';
+import { resourcesOf } from '../src/testkit/resources.js';
 import { v1Query } from './helpers/rpc.js';
 
 /**

@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AUDIT_BYTE_LIMIT, AUDIT_LIMIT, AuditJournal } from '../src/fixtures/audit.js';
-import { ScenarioRecorder } from '../src/fixtures/recorder.js';
-import { parseScenario, readScenarioFile, runScenario } from '../src/fixtures/scenario.js';
 import { type Emulator, startEmulator } from '../src/index.js';
 import type { Logger } from '../src/log.js';
 import type { CallRecord } from '../src/server.js';
+import { AUDIT_BYTE_LIMIT, AUDIT_LIMIT, AuditJournal } from '../src/testkit/audit.js';
+import { ScenarioRecorder } from '../src/testkit/recorder.js';
+import { parseScenario, readScenarioFile, runScenario } from '../src/testkit/scenario.js';
 import { kmsClient } from './helpers/client.js';
 
 /**

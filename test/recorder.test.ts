@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ScenarioRecorder } from '../src/fixtures/recorder.js';
-import { callRpc } from '../src/fixtures/rpc-client.js';
-import { formatResult, parseScenario, readScenarioFile, runScenario } from '../src/fixtures/scenario.js';
-import { applySeed, readSeedFile } from '../src/fixtures/seed.js';
-import { toYaml } from '../src/fixtures/yaml.js';
 import { type Emulator, startEmulator } from '../src/index.js';
+import { ScenarioRecorder } from '../src/testkit/recorder.js';
+import { callRpc } from '../src/testkit/rpc-client.js';
+import { formatResult, parseScenario, readScenarioFile, runScenario } from '../src/testkit/scenario.js';
+import { applySeed, readSeedFile } from '../src/testkit/seed.js';
+import { toYaml } from '../src/testkit/yaml.js';
 import { runCli } from './helpers/cli.js';
 import { advance, control, kmsClient } from './helpers/client.js';
 

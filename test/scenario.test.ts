@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import RPCClient from '@alicloud/pop-core';
 import { describe, expect, it } from 'vitest';
-import { parseScenario, runScenario, ScenarioError } from '../src/fixtures/scenario.js';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET } from '../src/index.js';
+import { parseScenario, runScenario, ScenarioError } from '../src/testkit/scenario.js';
 import { cliPath, runCli } from './helpers/cli.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -13,7 +13,7 @@ const cli = cliPath;
 
 describe('scenarios', () => {
   it('runs the shipped fixture green through the exported runner', async () => {
-    const { readScenarioFile } = await import('../src/fixtures/scenario.js');
+    const { readScenarioFile } = await import('../src/testkit/scenario.js');
     const result = await runScenario(readScenarioFile(join(root, 'fixtures/scenarios/service-basics.yaml')));
     expect(result.steps.filter((s) => !s.ok)).toEqual([]);
     expect(result.steps).toHaveLength(11);

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { parseSeed, SeedError } from '../src/fixtures/seed.js';
 import { type Emulator, startEmulator } from '../src/index.js';
+import { parseSeed, SeedError } from '../src/testkit/seed.js';
 import { runCli } from './helpers/cli.js';
 import { v1Query } from './helpers/rpc.js';
 

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { implementedOperations, operations } from '../api/index.js';
-import { parseYaml } from '../fixtures/yaml.js';
 import { knownError } from '../protocol/errors.js';
+import { parseYaml } from '../testkit/yaml.js';
 
 /**
  * The coverage report: for every operation of the API, whether the emulator implements it, every
@@ -50,7 +50,7 @@ export interface CoverageReport {
 }
 
 /** Files that answer for every operation (signatures, intake, parameter validation). */
-const NOT_API = /^(control|fixtures)\//;
+const NOT_API = /^(control|testkit)\//;
 const GATEWAY_FILES = /^(protocol\/|server\.|api\/params\.|api\/registry\.)/;
 
 export function buildCoverage(root: string): CoverageReport {

@@ -1,12 +1,12 @@
 import type { Router } from 'express';
 import type { Emulator } from '../emulator.js';
-import { AUDIT_PAGE_LIMIT } from '../fixtures/audit.js';
-import type { FaultRuleInput } from '../fixtures/faults.js';
-import { applySeed, exportSeed, parseSeed, type Seed, SeedError } from '../fixtures/seed.js';
-import { toYaml } from '../fixtures/yaml.js';
 import { expressModule } from '../lazy-express.js';
 import { KmsError } from '../protocol/errors.js';
 import { sendJson, sendText } from '../protocol/pieces.js';
+import { AUDIT_PAGE_LIMIT } from '../testkit/audit.js';
+import type { FaultRuleInput } from '../testkit/faults.js';
+import { applySeed, exportSeed, parseSeed, type Seed, SeedError } from '../testkit/seed.js';
+import { toYaml } from '../testkit/yaml.js';
 import { handle } from './routes.js';
 
 function pageNumber(value: string | undefined, fallback: number, name: string): number {

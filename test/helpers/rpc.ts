@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { SignOptions } from '../../src/fixtures/rpc-client.js';
 import {
   percentEncode,
   sha256Hex,
@@ -7,13 +6,14 @@ import {
   v3Signature,
   v3StringToSign,
 } from '../../src/protocol/signature.js';
+import type { SignOptions } from '../../src/testkit/rpc-client.js';
 
 export const AK = 'LTAIEmulatorAccessKeyId';
 export const SK = 'EmulatorAccessKeySecret';
 
-export type { SignOptions } from '../../src/fixtures/rpc-client.js';
+export type { SignOptions } from '../../src/testkit/rpc-client.js';
 /** Builds a V1-signed query string for raw requests, as @alicloud/pop-core does. */
-export { signedQuery as v1Query } from '../../src/fixtures/rpc-client.js';
+export { signedQuery as v1Query } from '../../src/testkit/rpc-client.js';
 
 /** Headers and query for a V3 (ACS3-HMAC-SHA256) signed POST, as the Tea SDKs send it. */
 export function v3Request(
