@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type express from 'express';
-import { endpoints } from './api/spec.js';
+import { type Product, ProductSet } from './api/product.js';
 import { type ClockState, VirtualClock } from './domain/clock.js';
 import { type Random, SeededRandom, SystemRandom } from './domain/random.js';
 import { DEFAULT_ROTATION_TIMING, type RotationTiming } from './domain/rotation.js';
@@ -16,6 +16,7 @@ import type { Seed } from './testkit/seed.js';
 import './testkit/seed-sections.js';
 import type { ControlPolicy } from './control/guard.js';
 import './testkit/seed-access.js';
+import { kms } from './kms/index.js';
 import { lazyModule } from './lazy.js';
 import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
@@ -60,6 +61,11 @@ export interface EmulatorOptions {
   gatewayPort?: number;
   /** The caller address the gateway's network rules see (default: the connection's). */
   gatewaySourceIp?: string;
+  /**
+   * The products served on the listeners, each found by its API version (default: KMS). The first
+   * answers errors of a request that names no product.
+   */
+  products?: Product[];
 }
 
 type ResolvedOptions = Required<Pick<EmulatorOptions, 'port' | 'host' | 'defaultRegion' | 'bodyLimit'>> &
@@ -135,6 +141,8 @@ export class Emulator {
   readonly credentials: Credentials;
   readonly authenticator: Authenticator;
   readonly observers = new Observers();
+  /** The products this emulator serves (KMS first), each found by the request's Version. */
+  readonly products: ProductSet;
   readonly faults: FaultInjector;
   readonly audit: AuditJournal;
   /** Principals declared by seed files (exported back by GET /_emulator/export). */
@@ -175,6 +183,7 @@ export class Emulator {
       bodyLimit: options.bodyLimit ?? '1mb',
     };
     const wall = options.wallClock ?? Date.now;
+    this.products = new ProductSet(options.products ?? [kms]);
     this.logger = options.logger ?? createLogger(options.logLevel ?? 'info');
     this.credentials = new Credentials(options.env ?? process.env);
     this.authenticator = new Authenticator(this.credentials, {
@@ -382,7 +391,7 @@ export class Emulator {
     const issued = await issueServerCert(
       ca,
       defaultServerSans(
-        endpoints.map((e) => e.regionId),
+        this.products.main.spec.endpoints.map((e) => e.regionId),
         [this.options.host],
       ),
     );

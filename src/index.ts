@@ -1,5 +1,14 @@
 /** Programmatic API: start an emulator inside a test process. */
-export { implementedOperations, operations } from './api/index.js';
+export { implementedOperations, kms, operations } from './api/index.js';
+export {
+  aliyunHosts,
+  type Handler,
+  type HostRules,
+  type OperationContext,
+  Product,
+  ProductSet,
+} from './api/product.js';
+export { loadSpec, type ProductSpec } from './api/spec.js';
 export type { Clock } from './domain/clock.js';
 export {
   type CallObserver,
@@ -14,7 +23,7 @@ export {
   DEFAULT_ACCESS_KEY_SECRET,
   DEFAULT_ACCOUNT_ID,
 } from './protocol/credentials.js';
-export { KmsError } from './protocol/errors.js';
+export { ApiError, ErrorCatalog, KmsError } from './protocol/errors.js';
 export { FaultInjector, type FaultRuleInput } from './testkit/faults.js';
 export {
   formatResult,

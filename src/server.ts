@@ -3,41 +3,22 @@ import type { Socket } from 'node:net';
 import type express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type getRawBodyType from 'raw-body';
-import { API_VERSION, findOperation, run } from './api/index.js';
+import type { Product } from './api/product.js';
 import { checkControlAccess, YAML_TYPES } from './control/guard.js';
 import { lazyControlRoutes } from './control/lazy-routes.js';
 import type { Emulator } from './emulator.js';
 import { lazyModule } from './lazy.js';
 import { expressModule } from './lazy-express.js';
+import { asApiError, type CallRecord, PipelineCall, runCall } from './pipeline.js';
 import { AnswerBatch } from './protocol/answers.js';
 import { decodeBody, mediaType, parseByteSize, parseJsonBody } from './protocol/body.js';
 import type { Principal } from './protocol/credentials.js';
-import { type Format, type Rendered, renderError, renderSuccess } from './protocol/envelope.js';
-import { KmsError } from './protocol/errors.js';
+import { type Format, renderError, renderSuccess } from './protocol/envelope.js';
+import { ApiError, missingParameter } from './protocol/errors.js';
 import { guessFormat, type RpcCall, readCall, regionOf } from './protocol/intake.js';
 import { parseV3Authorization } from './protocol/signature.js';
-import { DroppedConnection } from './testkit/faults.js';
 
-/** What observers (audit, recording, faults) see of each API call. */
-export interface CallRecord {
-  requestId: string;
-  action: string;
-  params: Record<string, string>;
-  accessKeyId: string | undefined;
-  /** A KMS Instance API call: the application access point of the client key `accessKeyId` names. */
-  applicationAccessPoint?: string;
-  accountId: string | undefined;
-  regionId: string;
-  status: number;
-  code: string | undefined;
-  result?: Record<string, unknown>;
-  durationMs: number;
-  /**
-   * The call failed authentication: `accessKeyId` is only what the request claimed. Observers'
-   * `before` hooks (faults) never see such a call; `after` hooks do (the audit journal records it).
-   */
-  authFailed?: boolean;
-}
+export type { CallRecord } from './pipeline.js';
 
 const EMPTY_BODY = Buffer.alloc(0);
 
@@ -74,7 +55,7 @@ export function createApp(emulator: Emulator): express.Express {
       const body = decodeBody(req.headers['content-encoding'], raw, CONTROL_BODY_LIMIT);
       const yaml = YAML_TYPES.has(mediaType(req.headers['content-type']).type);
       if (yaml && req.path !== '/seed') {
-        throw new KmsError(
+        throw new ApiError(
           'UnsupportedMediaType',
           'Only /_emulator/seed takes YAML; send application/json.',
           {
@@ -103,8 +84,9 @@ export function createApp(emulator: Emulator): express.Express {
       renderError(
         guessFormat(req.url),
         emulator.world.ids.requestId(),
-        new KmsError('InvalidAction.NotFound'),
+        new ApiError('InvalidAction.NotFound'),
         emulator.options.defaultRegion,
+        emulator.products.main,
       ),
     );
   });
@@ -118,6 +100,7 @@ export function createApp(emulator: Emulator): express.Express {
         emulator.world.ids.requestId(),
         failure,
         emulator.options.defaultRegion,
+        emulator.products.main,
       ),
     );
   });
@@ -170,6 +153,7 @@ export function createListener(emulator: Emulator, app: () => express.Express): 
             emulator.world.ids.requestId(),
             asKmsError(error, emulator, url),
             emulator.options.defaultRegion,
+            emulator.products.main,
           ),
         ),
     );
@@ -192,34 +176,36 @@ async function handleRpc(
   res: ServerResponse,
   bodyLimit: number,
 ): Promise<void> {
-  const started = performance.now();
-  const world = emulator.world;
-  const requestId = world.ids.requestId();
+  const call = new PipelineCall(emulator);
   let format: Format = guessFormat(req.url);
-  let call: RpcCall | undefined;
-  let record: CallRecord | undefined;
-  let rendered: Rendered;
-  try {
-    call = readCall({
+  let action = '';
+  const outcome = await runCall(call, () => {
+    const rpc = readCall({
       method: req.method,
       url: req.url,
       headers: req.headers,
       body: decodeBody(req.headers['content-encoding'], req.body, bodyLimit),
     });
-    format = call.format;
-    const regionId = regionOf(call, emulator.options.defaultRegion);
+    format = rpc.format;
+    const { products } = emulator;
+    // The request's Version picks the product; its host rules read the region from a Host header.
+    const product = rpc.version ? products.forVersion(rpc.version) : undefined;
+    const regionId = regionOf(rpc, emulator.options.defaultRegion, (product ?? products.main).hosts);
+    call.claimed = rpc.params.AccessKeyId;
     let principal: Principal;
     try {
-      principal = emulator.authenticator.authenticate(call);
+      principal = emulator.authenticator.authenticate(rpc);
     } catch (error) {
       // Recorded (audit), but no fault fires on a call nobody authenticated.
-      record = unauthenticatedRecord(emulator, call, requestId, regionId);
+      call.record = unauthenticatedRecord(emulator, rpc, call.requestId, regionId, product);
       throw error;
     }
-    record = {
-      requestId,
-      action: call.action ?? '',
-      params: call.params,
+    const record: CallRecord = {
+      requestId: call.requestId,
+      product: (product ?? products.main).code,
+      version: rpc.version ?? '',
+      action: rpc.action ?? '',
+      params: rpc.params,
       accessKeyId: principal.accessKeyId,
       accountId: principal.accountId,
       regionId,
@@ -227,74 +213,44 @@ async function handleRpc(
       code: undefined,
       durationMs: 0,
     };
-    if (!call.version) throw new KmsError('MissingParameter', missingText('Version'));
-    if (call.version !== API_VERSION) throw new KmsError('InvalidVersion');
-    if (!call.action) throw new KmsError('MissingParameter', missingText('Action'));
-    const spec = findOperation(call.action);
-    const observing = emulator.observers.before(record);
-    if (observing) await observing;
-    world.scheduler.runDue();
-    const result = run(spec, call.params, {
-      action: spec.name,
-      requestId,
-      principal,
-      scope: { accountId: principal.accountId, regionId },
-      world,
-      userAgent: req.headers['user-agent'],
-    });
-    record.result = result;
-    rendered = renderSuccess(format, spec.name, requestId, result);
-  } catch (error) {
-    if (error instanceof DroppedConnection) {
-      emulator.logger.info({ action: call?.action, fault: 'drop' }, 'connection dropped');
-      if (record) {
-        // No answer was sent: status 0.
-        record.status = 0;
-        record.code = 'ConnectionDropped';
-        record.durationMs = Math.round((performance.now() - started) * 100) / 100;
-        emulator.observers.after(record);
-      }
-      req.socket.destroy();
-      return;
-    }
-    const failure = asKmsError(error, emulator, req.url);
-    rendered = renderError(format, requestId, failure, record?.regionId ?? emulator.options.defaultRegion);
-    if (record) {
-      record.status = failure.status;
-      record.code = failure.code;
-    }
+    call.record = record;
+    if (!rpc.version) throw missingParameter('Version');
+    if (!product) throw new ApiError('InvalidVersion');
+    call.product = product;
+    if (!rpc.action) throw missingParameter('Action');
+    const spec = product.find(rpc.action);
+    action = spec.name;
+    return () => {
+      const result = product.run(spec, rpc.params, {
+        action: spec.name,
+        requestId: call.requestId,
+        principal,
+        scope: { accountId: principal.accountId, regionId },
+        world: emulator.world,
+        product,
+        userAgent: req.headers['user-agent'],
+      });
+      record.result = result;
+      return result;
+    };
+  });
+  if (outcome.kind === 'dropped') {
+    req.socket.destroy();
+    return;
   }
-  // Acknowledge only what is durable. A call that wrote nothing, with no write of another call
-  // still on its way to the disk, is answered without waiting (no await: the same turn).
-  if (!world.store.durable) {
-    try {
-      await world.store.commit();
-    } catch (error) {
-      rendered = renderError(
-        format,
-        requestId,
-        asKmsError(error, emulator, req.url),
-        record?.regionId ?? emulator.options.defaultRegion,
-      );
-    }
-  }
-  const durationMs = Math.round((performance.now() - started) * 100) / 100;
-  if (record) {
-    record.durationMs = durationMs;
-    emulator.observers.after(record);
-  }
-  if (emulator.logger.isLevelEnabled('info'))
-    emulator.logger.info(
-      {
-        action: call?.action,
-        accessKeyId: record?.accessKeyId ?? call?.params.AccessKeyId,
-        status: rendered.status,
-        code: rendered.status >= 400 ? errorCodeOf(rendered) : undefined,
-        ms: durationMs,
-      },
-      'request',
-    );
-  answers.send(res, rendered);
+  const product = call.product ?? emulator.products.main;
+  answers.send(
+    res,
+    outcome.kind === 'answer'
+      ? renderSuccess(format, action, call.requestId, outcome.value)
+      : renderError(
+          format,
+          call.requestId,
+          outcome.error,
+          call.record?.regionId ?? emulator.options.defaultRegion,
+          product,
+        ),
+  );
 }
 
 /** A call that failed authentication, attributed to the AccessKeyId it claimed (if any). */
@@ -303,12 +259,15 @@ function unauthenticatedRecord(
   call: RpcCall,
   requestId: string,
   regionId: string,
+  product: Product | undefined,
 ): CallRecord {
   const authorization = call.headers.authorization;
   const claimed =
     call.params.AccessKeyId || (authorization ? parseV3Authorization(authorization)?.accessKeyId : undefined);
   return {
     requestId,
+    product: (product ?? emulator.products.main).code,
+    version: call.version ?? '',
     action: call.action ?? '',
     params: call.params,
     accessKeyId: claimed || undefined,
@@ -321,44 +280,16 @@ function unauthenticatedRecord(
   };
 }
 
-function missingText(name: string): string {
-  return `The input parameter "${name}" that is mandatory for processing this request is not supplied.`;
-}
-
-function errorCodeOf(rendered: Rendered): string | undefined {
-  return /"Code":"([^"]+)"|<Code>([^<]+)<\/Code>/.exec(rendered.body)?.slice(1).find(Boolean);
-}
-
 /** A client's mistake keeps its code; anything unexpected is InternalFailure with the stack in the log. */
-function asKmsError(error: unknown, emulator: Emulator, url: string): KmsError {
-  if (error instanceof KmsError) return error;
-  const httpError = error as { type?: string; status?: number; limit?: number };
-  if (httpError?.type === 'entity.too.large') {
-    return new KmsError(
-      'RequestEntityTooLarge',
-      `The request body is larger than the emulator's limit of ${emulator.options.bodyLimit}.`,
-    );
-  }
-  if (httpError?.type === 'entity.parse.failed')
-    return new KmsError('InvalidParameter', 'The request body is not valid JSON.');
-  // Any other client error the HTTP layer found (bad percent-encoding in a path, an unsupported
-  // charset or encoding, an aborted body): its 4xx, never a 500.
-  const status = httpError?.status ?? (error as { statusCode?: number })?.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new KmsError(status === 415 ? 'UnsupportedMediaType' : 'InvalidParameter', errorText(error), {
-      status,
-    });
-  }
-  if (error instanceof URIError) return new KmsError('InvalidParameter', 'The request path is not valid.');
-  emulator.logger.error({ err: error, url: url.split('?')[0] }, 'internal failure');
-  return new KmsError('InternalFailure');
+function asKmsError(error: unknown, emulator: Emulator, url: string): ApiError {
+  return asApiError(error, emulator, url.split('?')[0]);
 }
 
 /** Every control endpoint takes a JSON object (or nothing). */
 function controlJson(value: unknown): Record<string, unknown> | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new KmsError('InvalidParameter', 'The request body must be a JSON object.');
+    throw new ApiError('InvalidParameter', 'The request body must be a JSON object.');
   }
   return value as Record<string, unknown>;
 }
@@ -374,11 +305,6 @@ function readRawBody(limit: number) {
       (error: unknown) => next(error),
     );
   };
-}
-
-function errorText(error: unknown): string {
-  const message = (error as Error)?.message;
-  return typeof message === 'string' && message.length < 200 ? message : 'The request is not valid.';
 }
 
 /** Every answer of the process goes through one batch (see AnswerBatch). */

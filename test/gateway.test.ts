@@ -331,3 +331,25 @@ describe('the KMS Instance API gateway', () => {
     ]);
   });
 });
+
+describe('one call pipeline for both front ends (#24 §3)', () => {
+  it('the recorder sees a KMS Instance API call, and its replay passes over it', async () => {
+    const setup = await setUp();
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { ScenarioRecorder } = await import('../src/testkit/recorder.js');
+    const { readScenarioFile } = await import('../src/testkit/scenario.js');
+    const file = join(mkdtempSync(join(tmpdir(), 'gw-rec-')), 'session.yaml');
+    emulator.observers.add(new ScenarioRecorder(file, { emulator }));
+    expect((await call(setup, 'GenerateRandom', { Length: 8 })).status).toBe(200);
+    const steps = readScenarioFile(file).steps;
+    expect(steps.map((s) => s.instanceApi)).toContainEqual({
+      action: 'GenerateRandom',
+      clientKeyId: setup.clientKeyId,
+      applicationAccessPoint: 'app',
+      status: 200,
+    });
+    expect(readFileSync(file, 'utf8')).not.toContain('Random:');
+  });
+});

@@ -225,7 +225,7 @@ describe('blob decoding and the resources a call names (read by the audit journa
 
   it('a resource names the key by ID, ARN and the alias used, and reads them only when asked', () => {
     const call = (params: Record<string, string>) =>
-      ({ params, regionId: 'cn-hangzhou', accountId: '1234' }) as unknown as Parameters<
+      ({ product: 'Kms', params, regionId: 'cn-hangzhou', accountId: '1234' }) as unknown as Parameters<
         typeof resourcesOf
       >[0];
     const [byAlias] = resourcesOf(call({ KeyId: 'alias/app' }));

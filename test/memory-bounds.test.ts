@@ -30,6 +30,8 @@ async function emulatorWith(logger?: Logger): Promise<Emulator> {
 function call(i: number, overrides: Partial<CallRecord> = {}): CallRecord {
   return {
     requestId: `req-${i}`,
+    product: 'Kms',
+    version: '2016-01-20',
     action: 'DescribeSecret',
     params: { SecretName: `s-${i % 10}` },
     accessKeyId: 'LTAIaudit',

@@ -3,7 +3,10 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module script, no type declarations
 import { renderBlock, replaceBlock } from '../scripts/operations-list.mjs';
-import { sdkSource } from '../src/api/spec.js';
+import { kms } from '../src/kms/product.js';
+
+const { sdkSource } = kms.spec;
+
 import { implementedOperations, operations } from '../src/index.js';
 
 describe('README', () => {

@@ -433,9 +433,10 @@ function renderAudit(events, total) {
       ['Time', 'Action', 'Principal', 'Resource', 'Version', 'Status', 'Code'],
       last.map((e) =>
         row(
-          { 'data-request-id': e.requestId, 'data-action': e.action },
+          { 'data-request-id': e.requestId, 'data-action': e.action, 'data-product': e.product },
           time(e.time),
-          e.action,
+          // KMS is the emulator's main product; another product's calls are named with it.
+          e.product && e.product !== 'Kms' ? `${e.product} ${e.action}` : e.action,
           h('code', {}, `${e.accessKeyId ?? '—'}${e.authFailed ? ' (failed auth)' : ''}`),
           e.resourceArn ? h('code', {}, e.resourceArn) : '—',
           e.keyVersionId ?? e.secretVersionId ?? '—',
@@ -460,6 +461,7 @@ function renderFaults(faults) {
           { 'data-fault-id': f.id },
           h('code', {}, f.id),
           [
+            f.product && `product ${f.product}`,
             f.action && `action ${[f.action].flat().join('|')}`,
             f.resource && `resource ${f.resource}`,
             f.principal && `principal ${f.principal}`,

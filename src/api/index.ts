@@ -1,13 +1,11 @@
-// Each area module registers its operations when imported.
-import './service.js';
-import './instances.js';
-import './keys.js';
-import './crypto.js';
-import './asymmetric.js';
-import './certificates.js';
-import './tags.js';
-import './secrets.js';
-import './access-points.js';
+// KMS with every operation declared (the area modules register themselves when imported).
+import { kms } from '../kms/index.js';
 
-export { findOperation, implementedOperations, invoke, isImplemented, run } from './registry.js';
-export { API_VERSION, endpoints, operations } from './spec.js';
+export { findOperation, invoke } from './registry.js';
+export { kms };
+
+/** KMS's operations (the public API's names from before products were values). */
+export const operations = kms.operations;
+export function implementedOperations(): string[] {
+  return kms.implementedOperations();
+}

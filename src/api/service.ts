@@ -1,9 +1,8 @@
 import { defineOperations } from './registry.js';
-import { endpoints } from './spec.js';
 
 defineOperations({
-  DescribeRegions: () => ({
-    Regions: { Region: endpoints.map(({ regionId }) => ({ RegionId: regionId })) },
+  DescribeRegions: (_params, { product }) => ({
+    Regions: { Region: product.spec.endpoints.map(({ regionId }) => ({ RegionId: regionId })) },
   }),
 
   DescribeAccountKmsStatus: (_params, { world, scope }) => ({

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../paths.js';
-import { registerErrorCodes } from '../protocol/errors.js';
 
 /**
- * Two facts files, both shipped with the package, are the source of truth:
+ * Two facts files per product, both shipped with the package, are the source of truth (KMS's:
  * - spec/sdk-models.json: the request and response models of the newest official SDK
  *   (alibabacloud_kms20160120), written by scripts/sdk-models.py: operation names, every parameter
  *   the SDK sends (name, type, required, serialisation style) and every response field and type.
  * - spec/kms-2016-01-20.api-docs.json: Alibaba's API metadata of June 2024: documented error codes,
- *   enums, and the operations and parameters older clients still send.
+ *   enums, and the operations and parameters older clients still send.)
  * Where both describe a parameter, the SDK decides name, requiredness and style (the client wins);
  * the metadata adds its enum and a stricter scalar type (integer, boolean) when the SDK says string.
  */
@@ -71,16 +70,6 @@ interface RawSpec {
   apis: Record<string, RawApi>;
   endpoints: { regionId: string; endpoint: string }[];
 }
-
-export const API_VERSION = '2016-01-20';
-
-const specPath = packagePath('spec', 'kms-2016-01-20.api-docs.json');
-const raw = JSON.parse(readFileSync(specPath, 'utf8')) as RawSpec;
-const sdkPath = packagePath('spec', 'sdk-models.json');
-const sdk = JSON.parse(readFileSync(sdkPath, 'utf8')) as SdkModels;
-
-/** The SDK release spec/sdk-models.json was generated from. */
-export const sdkSource: Readonly<{ package: string; version: string }> = sdk.source;
 
 function toParam(p: RawParam): ParamSpec {
   const type = (
@@ -155,24 +144,33 @@ function fromSdk(
   };
 }
 
-export const operations: ReadonlyMap<string, OperationSpec> = new Map([
-  ...Object.entries(raw.apis).map(([name, api]) => [name, toOperation(name, api)] as const),
-  ...Object.entries(sdk.operations).map(
-    ([name, model]) => [name, fromSdk(name, model, raw.apis[name])] as const,
-  ),
-]);
-
-// The spec types CreateCertificate's SubjectAlternativeNames as an object, but documents it (and
-// its example sends it) as a JSON array of domain names.
-for (const param of operations.get('CreateCertificate')?.params ?? []) {
-  if (param.name === 'SubjectAlternativeNames') Object.assign(param, { type: 'array', itemType: 'string' });
+/** What a product's two facts files say: its operations, endpoints, SDK release and documented errors. */
+export interface ProductSpec {
+  operations: ReadonlyMap<string, OperationSpec>;
+  endpoints: readonly { regionId: string; endpoint: string }[];
+  /** The SDK release the models were generated from. */
+  sdkSource: Readonly<{ package: string; version: string }>;
+  /** Every documented error code with its documented status and message (first documented wins). */
+  errorCodes: [string, { status: number; message: string }][];
 }
 
-export const endpoints: readonly { regionId: string; endpoint: string }[] = raw.endpoints;
-
-// Every documented error code becomes known to KmsError with its documented status and message.
-registerErrorCodes(
-  Object.values(raw.apis).flatMap((api) =>
+/**
+ * Reads a product's spec: the SDK's models (`sdkModels`, written by scripts/sdk-models.py) merged
+ * with Alibaba's API metadata (`apiDocs`, optional: documented errors, enums, older parameters).
+ * Files are named relative to the package's spec/ folder.
+ */
+export function loadSpec(files: { sdkModels: string; apiDocs?: string }): ProductSpec {
+  const raw: RawSpec = files.apiDocs
+    ? (JSON.parse(readFileSync(packagePath('spec', files.apiDocs), 'utf8')) as RawSpec)
+    : { apis: {}, endpoints: [] };
+  const sdk = JSON.parse(readFileSync(packagePath('spec', files.sdkModels), 'utf8')) as SdkModels;
+  const operations = new Map([
+    ...Object.entries(raw.apis).map(([name, api]) => [name, toOperation(name, api)] as const),
+    ...Object.entries(sdk.operations).map(
+      ([name, model]) => [name, fromSdk(name, model, raw.apis[name])] as const,
+    ),
+  ]);
+  const errorCodes = Object.values(raw.apis).flatMap((api) =>
     Object.entries(api.errorCodes ?? {}).flatMap(([status, list]) =>
       list.map(
         (e) =>
@@ -182,5 +180,6 @@ registerErrorCodes(
           ],
       ),
     ),
-  ),
-);
+  );
+  return { operations, endpoints: raw.endpoints ?? [], sdkSource: sdk.source, errorCodes };
+}

@@ -102,6 +102,7 @@ export function fixtureRoutes(emulator: Emulator): Router {
       // Paged, so the answer stays small however long the journal is: only the page is built.
       const { events, total } = emulator.audit.page(
         {
+          product: q.product,
           action: q.action,
           principal: q.principal,
           resource: q.resource,

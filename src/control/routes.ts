@@ -1,5 +1,5 @@
 import type { Request, Response, Router } from 'express';
-import { implementedOperations, operations } from '../api/index.js';
+import type { Product } from '../api/product.js';
 import { isoSeconds, parseDuration } from '../domain/time.js';
 import type { Emulator } from '../emulator.js';
 import { expressModule } from '../lazy-express.js';
@@ -38,14 +38,32 @@ export function controlRoutes(emulator: Emulator): Router {
       clock: clockView(emulator),
       auth: emulator.authenticator.enabled ? 'on' : 'off',
       state: emulator.world.store.file ?? ':memory:',
-      operations: { known: operations.size, implemented: implementedOperations().length },
+      operations: {
+        known: emulator.products.main.operations.size,
+        implemented: emulator.products.main.implementedOperations().length,
+      },
+      products: emulator.products.list.map((p) => ({
+        code: p.code,
+        version: p.version,
+        known: p.operations.size,
+        implemented: p.implementedOperations().length,
+      })),
     });
   });
 
   router.get('/operations', (_req, res) => {
-    const implemented = new Set(implementedOperations());
+    const list = (product: Product) =>
+      [...product.operations.keys()]
+        .sort()
+        .map((name) => ({ name, implemented: product.isImplemented(name) }));
     res.json({
-      operations: [...operations.keys()].sort().map((name) => ({ name, implemented: implemented.has(name) })),
+      // The main product's (KMS's), as before products were values.
+      operations: list(emulator.products.main),
+      products: emulator.products.list.map((p) => ({
+        code: p.code,
+        version: p.version,
+        operations: list(p),
+      })),
     });
   });
 

@@ -14,6 +14,7 @@ import { decodeBlob, invalidCiphertext, type KeySpec, open, seal } from '../doma
 import { type AsymmetricSpec, generateMaterial, isAsymmetric, isSymmetric } from '../domain/key-specs.js';
 import type { KeyRecord } from '../domain/keys.js';
 import type { Scope, World } from '../domain/world.js';
+import { kms } from '../kms/product.js';
 import { KmsError } from '../protocol/errors.js';
 import type { Message } from './messages.js';
 
@@ -435,6 +436,7 @@ export const operations: Record<string, Operation> = {
       },
       scope: ctx.scope,
       world: ctx.world,
+      product: kms,
     }).then((value) => ({
       SecretName: value.SecretName,
       SecretType: value.SecretType,

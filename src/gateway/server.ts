@@ -4,9 +4,8 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import type { ClientKey } from '../domain/client-keys.js';
 import { INSTANCE_HOST_SUFFIX, type TlsIdentity } from '../domain/instance-ca.js';
 import type { Emulator } from '../emulator.js';
+import { type CallRecord, PipelineCall, runCall } from '../pipeline.js';
 import { KmsError } from '../protocol/errors.js';
-import type { CallRecord } from '../server.js';
-import { DroppedConnection } from '../testkit/faults.js';
 import { decodeRequest, encodeError, encodeResponse, type Message } from './messages.js';
 import { type GatewayContext, operations } from './operations.js';
 import { bodyHash, SIGNATURE_METHOD, stringToSign, verifySignature } from './signature.js';
@@ -172,33 +171,36 @@ async function handle(
   body: Buffer,
   tooLarge: boolean,
 ): Promise<void> {
-  const started = performance.now();
-  const world = emulator.world;
-  const requestId = world.ids.uuid();
   const socket = req.socket as { servername?: string | false; remoteAddress?: string };
-  let record: CallRecord | undefined;
-  let status = 200;
-  let answer: Buffer;
-  try {
+  const call = new PipelineCall(emulator, 'instance-api');
+  const { requestId } = call;
+  let apiName = '';
+  const outcome = await runCall(call, () => {
     if (req.method !== 'POST')
       throw gatewayError('InvalidApiName', 'The KMS Instance API answers POST / only.', 400);
     if (tooLarge) throw gatewayError('RequestEntityTooLarge', 'The request body is larger than 1 MB.', 413);
-    const { apiName, clientKey } = (() => {
-      try {
-        return authenticate(emulator, req);
-      } catch (error) {
-        const claimed = header(req, 'x-kms-acccesskeyid');
-        record = gatewayRecord(requestId, header(req, 'x-kms-apiname') ?? '', claimed, undefined, emulator);
-        // A client key that exists (a stale date, say) names its access point, as the OpenAPI names
-        // the account of a claimed AccessKeyId.
-        const known = claimed === undefined ? undefined : emulator.world.clientKeys.find(claimed);
-        if (known) record.applicationAccessPoint = known.aapName;
-        record.authFailed = true;
-        throw error;
-      }
-    })();
+    call.claimed = header(req, 'x-kms-acccesskeyid');
+    let clientKey: ClientKey;
+    try {
+      ({ apiName, clientKey } = authenticate(emulator, req));
+    } catch (error) {
+      const record = gatewayRecord(
+        requestId,
+        header(req, 'x-kms-apiname') ?? '',
+        call.claimed,
+        undefined,
+        emulator,
+      );
+      // A client key that exists (a stale date, say) names its access point, as the OpenAPI names
+      // the account of a claimed AccessKeyId.
+      const known = call.claimed === undefined ? undefined : emulator.world.clientKeys.find(call.claimed);
+      if (known) record.applicationAccessPoint = known.aapName;
+      record.authFailed = true;
+      call.record = record;
+      throw error;
+    }
     const scope = { accountId: clientKey.accountId, regionId: clientKey.regionId };
-    record = gatewayRecord(
+    const record = gatewayRecord(
       requestId,
       apiName,
       clientKey.clientKeyId,
@@ -207,6 +209,8 @@ async function handle(
       clientKey.regionId,
     );
     record.applicationAccessPoint = clientKey.aapName;
+    call.record = record;
+    call.product = emulator.products.main;
     try {
       verify(emulator, req, body, clientKey);
     } catch (error) {
@@ -215,8 +219,7 @@ async function handle(
     }
     const request = decodeRequest(apiName, body);
     record.params = recordParams(request);
-    await emulator.faults.before(record);
-    world.scheduler.runDue();
+    const world = emulator.world;
     const ctx: GatewayContext = {
       world,
       scope,
@@ -228,29 +231,26 @@ async function handle(
       requestId,
     };
     const operation = operations[apiName] as (typeof operations)[string];
-    const result = await world.store.transaction(() => operation(request, ctx));
-    record.result = Object.fromEntries(
-      ['KeyVersionId', 'VersionId'].filter((k) => typeof result[k] === 'string').map((k) => [k, result[k]]),
-    );
+    return async () => {
+      const result = await world.store.transaction(() => operation(request, ctx));
+      record.result = Object.fromEntries(
+        ['KeyVersionId', 'VersionId'].filter((k) => typeof result[k] === 'string').map((k) => [k, result[k]]),
+      );
+      return result;
+    };
+  });
+  if (outcome.kind === 'dropped') {
+    req.socket.destroy();
+    return;
+  }
+  let status = 200;
+  let answer: Buffer;
+  if (outcome.kind === 'answer') {
     // Object.assign, not `{ ...result, RequestId }` (V8's slow path for a spread then a property).
-    answer = encodeResponse(apiName, Object.assign({}, result, { RequestId: requestId }));
-  } catch (error) {
-    if (error instanceof DroppedConnection) {
-      if (record) {
-        record.status = 0;
-        record.code = 'ConnectionDropped';
-        emulator.audit.after(record);
-      }
-      req.socket.destroy();
-      return;
-    }
-    if (!(error instanceof KmsError)) emulator.logger.error({ err: error }, 'gateway internal failure');
-    const failure = error instanceof KmsError ? error : new KmsError('InternalFailure');
+    answer = encodeResponse(apiName, Object.assign({}, outcome.value, { RequestId: requestId }));
+  } else {
+    const failure = outcome.error;
     status = failure.status;
-    if (record) {
-      record.status = failure.status;
-      record.code = failure.code;
-    }
     for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
     answer = encodeError({
       StatusCode: failure.status,
@@ -259,33 +259,6 @@ async function handle(
       RequestId: requestId,
     });
   }
-  try {
-    await world.store.commit();
-  } catch (error) {
-    emulator.logger.error({ err: error }, 'gateway commit failed');
-    status = 500;
-    answer = encodeError({
-      StatusCode: 500,
-      ErrorCode: 'InternalFailure',
-      ErrorMessage: 'Internal Failure.',
-      RequestId: requestId,
-    });
-  }
-  if (record) {
-    record.durationMs = Math.round((performance.now() - started) * 100) / 100;
-    emulator.audit.after(record);
-  }
-  emulator.logger.info(
-    {
-      gateway: true,
-      action: record?.action,
-      clientKeyId: record?.accessKeyId,
-      aap: record?.applicationAccessPoint,
-      status,
-      ms: record?.durationMs,
-    },
-    'request',
-  );
   res.writeHead(status, { 'content-type': 'application/x-protobuf', 'x-kms-requestid': requestId });
   res.end(answer);
 }
@@ -300,6 +273,9 @@ function gatewayRecord(
 ): CallRecord {
   return {
     requestId,
+    product: emulator.products.main.code,
+    version: API_VERSION,
+    via: 'instance-api',
     action,
     params: {},
     accessKeyId: clientKeyId,

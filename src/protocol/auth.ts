@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type Credentials, DEFAULT_ACCOUNT_ID, type Principal } from './credentials.js';
-import { KmsError } from './errors.js';
+import { ApiError, missingParameter } from './errors.js';
 import { NonceStore } from './nonces.js';
 import {
   parseV3Authorization,
@@ -60,18 +60,18 @@ export class Authenticator {
       return this.verifyV1(request);
     }
     if (!this.options.enabled) return anonymous();
-    throw new KmsError('IncompleteSignature');
+    throw new ApiError('IncompleteSignature');
   }
 
   private verifyV1(request: SignedRequest): Principal {
     const { params } = request;
     const accessKeyId = params.AccessKeyId;
     if (!this.options.enabled) return this.credentials.principal(accessKeyId ?? '') ?? anonymous(accessKeyId);
-    if (!accessKeyId) throw new KmsError('MissingParameter', missing('AccessKeyId'));
-    if (params.Signature === undefined) throw new KmsError('MissingParameter', missing('Signature'));
+    if (!accessKeyId) throw missingParameter('AccessKeyId');
+    if (params.Signature === undefined) throw missingParameter('Signature');
     const method = params.SignatureMethod;
     if (method !== undefined && method !== 'HMAC-SHA1') {
-      throw new KmsError('InvalidParameter', 'The specified parameter "SignatureMethod" is not valid.');
+      throw new ApiError('InvalidParameter', 'The specified parameter "SignatureMethod" is not valid.');
     }
     this.checkTimestamp(params.Timestamp, 'Timestamp');
     if (!params.SignatureNonce) throw missingNonce('SignatureNonce');
@@ -84,7 +84,7 @@ export class Authenticator {
 
   private verifyV3(request: SignedRequest, header: string): Principal {
     const parsed = parseV3Authorization(header);
-    if (!parsed) throw new KmsError('IncompleteSignature');
+    if (!parsed) throw new ApiError('IncompleteSignature');
     if (!this.options.enabled)
       return this.credentials.principal(parsed.accessKeyId) ?? anonymous(parsed.accessKeyId);
     this.checkTimestamp(request.headers['x-acs-date'], 'x-acs-date');
@@ -117,7 +117,7 @@ export class Authenticator {
 
   private secretFor(accessKeyId: string): string {
     const secret = this.credentials.secretOf(accessKeyId);
-    if (secret === undefined) throw new KmsError('InvalidAccessKeyId.NotFound');
+    if (secret === undefined) throw new ApiError('InvalidAccessKeyId.NotFound');
     return secret;
   }
 
@@ -126,22 +126,22 @@ export class Authenticator {
   }
 
   private checkTimestamp(value: string | undefined, name: string): void {
-    if (value === undefined || value === '') throw new KmsError('MissingParameter', missing(name));
+    if (value === undefined || value === '') throw missingParameter(name);
     const at = Date.parse(value);
     if (Number.isNaN(at) || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value)) {
-      throw new KmsError(
+      throw new ApiError(
         'IllegalTimestamp',
         `The input parameter "${name}" is not in the ISO 8601 UTC format.`,
       );
     }
-    if (Math.abs(this.options.wallNow() - at) > this.windowMs) throw new KmsError('InvalidTimeStamp.Expired');
+    if (Math.abs(this.options.wallNow() - at) > this.windowMs) throw new ApiError('InvalidTimeStamp.Expired');
   }
 
   /** A nonce may be used once per access key within the timestamp window. */
   private useNonce(accessKeyId: string, nonce: string | undefined): void {
     if (!nonce) return;
     if (!this.nonces.use(`${accessKeyId}\n${nonce}`, this.options.wallNow())) {
-      throw new KmsError('SignatureNonceUsed');
+      throw new ApiError('SignatureNonceUsed');
     }
   }
 
@@ -176,7 +176,7 @@ export function requireSignedHeaders(signedHeaders: readonly string[], hasBody: 
   if (hasBody) required.push('content-type');
   const unsigned = required.filter((name) => !signed.has(name));
   if (unsigned.length > 0) {
-    throw new KmsError(
+    throw new ApiError(
       'IncompleteSignature',
       `The request signature does not conform to Alibaba Cloud standards. SignedHeaders must include ${unsigned.join(', ')}.`,
     );
@@ -187,20 +187,16 @@ export function requireSignedHeaders(signedHeaders: readonly string[], hasBody: 
  * The gateway's documented answer for a missing common parameter: `Missing{ParameterName}`,
  * "{ParameterName} is mandatory for this action.", 400 (Alibaba Cloud's POP client error codes).
  */
-function missingNonce(name: string): KmsError {
-  return new KmsError('MissingSignatureNonce', `${name} is mandatory for this action.`, { status: 400 });
+function missingNonce(name: string): ApiError {
+  return new ApiError('MissingSignatureNonce', `${name} is mandatory for this action.`, { status: 400 });
 }
 
 function anonymous(accessKeyId = 'anonymous'): Principal {
   return { accessKeyId, accountId: DEFAULT_ACCOUNT_ID };
 }
 
-function missing(name: string): string {
-  return `The input parameter "${name}" that is mandatory for processing this request is not supplied.`;
-}
-
-function signatureMismatch(stringToSign: string): KmsError {
-  return new KmsError(
+function signatureMismatch(stringToSign: string): ApiError {
+  return new ApiError(
     'SignatureDoesNotMatch',
     `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
   );

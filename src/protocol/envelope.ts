@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { XMLBuilder } from 'fast-xml-parser';
-import type { KmsError } from './errors.js';
+import type { ApiError } from './errors.js';
 
 /** Response rendering: flat JSON, or XML under `<ActionResponse>` (FACTS §3). */
 export type Format = 'JSON' | 'XML';
@@ -8,9 +8,10 @@ export type Format = 'JSON' | 'XML';
 export const JSON_CONTENT_TYPE = 'application/json;charset=utf-8';
 export const XML_CONTENT_TYPE = 'text/xml;charset=utf-8';
 
-/** The host that answered, as the gateway reports it: the regional endpoint. */
-export function hostIdOf(regionId: string): string {
-  return `kms.${regionId}.aliyuncs.com`;
+/** What an error envelope names of the product that answered: its host and its troubleshooting code. */
+export interface AnsweringProduct {
+  code: string;
+  hosts: { hostId(regionId: string): string };
 }
 
 export interface Rendered {
@@ -59,13 +60,21 @@ export function renderSuccess(
   };
 }
 
-export function renderError(format: Format, requestId: string, error: KmsError, regionId: string): Rendered {
-  const payload = {
+export function renderError(
+  format: Format,
+  requestId: string,
+  error: ApiError,
+  regionId: string,
+  product: AnsweringProduct,
+): Rendered {
+  const payload: Record<string, unknown> = {
     RequestId: requestId,
-    HostId: hostIdOf(regionId),
+    HostId: product.hosts.hostId(regionId),
     Code: error.code,
     Message: error.message,
-    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=Kms`,
+    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=${product.code}`,
   };
+  // Fields some errors carry beside the common ones (AccessDeniedDetail of a denial).
+  if (error.details) Object.assign(payload, error.details);
   return { status: error.status, headers: { ...error.headers }, ...serialise(format, 'Error', payload) };
 }

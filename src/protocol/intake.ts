@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SignedRequest } from './auth.js';
 import type { Format } from './envelope.js';
-import { KmsError } from './errors.js';
+import { ApiError } from './errors.js';
 
 /**
  * Turns an HTTP request into a POP RPC call: parameters from the query string and a form body,
@@ -76,7 +76,7 @@ function agreed(
   headerFirst: boolean,
 ): string | undefined {
   if (header && param !== undefined && param !== '' && header !== param) {
-    throw new KmsError(
+    throw new ApiError(
       'InvalidParameter',
       `The header "${headerName}" (${JSON.stringify(header)}) disagrees with the parameter "${paramName}" (${JSON.stringify(param)}).`,
     );
@@ -167,10 +167,13 @@ function lowerCaseHeaders(headers: IncomingHttpHeaders): Record<string, string |
   return out;
 }
 
-/** Region from RegionId, else from a `kms.<region>.aliyuncs.com` host, else the default. */
-export function regionOf(call: RpcCall, fallback: string): string {
+/** Region from RegionId, else from a host the product's rules read (`kms.<region>.aliyuncs.com`), else the default. */
+export function regionOf(
+  call: RpcCall,
+  fallback: string,
+  hosts: { regionOf(host: string): string | undefined },
+): string {
   const fromParam = call.params.RegionId?.trim();
   if (fromParam) return fromParam;
-  const match = /^kms(?:-vpc)?\.([a-z0-9-]+)\.aliyuncs\.com(?::\d+)?$/i.exec(call.host);
-  return match?.[1]?.toLowerCase() ?? fallback;
+  return (call.host && hosts.regionOf(call.host)) || fallback;
 }

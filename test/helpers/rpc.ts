@@ -25,7 +25,7 @@ export function v3Request(
   const headers: Record<string, string> = {
     host: options.host,
     'x-acs-action': action,
-    'x-acs-version': '2016-01-20',
+    'x-acs-version': options.version ?? '2016-01-20',
     'x-acs-date': options.timestamp ?? `${new Date().toISOString().slice(0, 19)}Z`,
     'x-acs-signature-nonce': options.nonce ?? randomUUID(),
     'x-acs-content-sha256': options.bodyHash ?? sha256Hex(body),

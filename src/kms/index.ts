@@ -1,0 +1,12 @@
+// KMS with every operation declared: each area module registers its handlers when imported.
+import '../api/service.js';
+import '../api/instances.js';
+import '../api/keys.js';
+import '../api/crypto.js';
+import '../api/asymmetric.js';
+import '../api/certificates.js';
+import '../api/tags.js';
+import '../api/secrets.js';
+import '../api/access-points.js';
+
+export { kms } from './product.js';
