@@ -7,6 +7,7 @@ import type { Product } from './api/product.js';
 import { checkControlAccess, YAML_TYPES } from './control/guard.js';
 import { lazyControlRoutes } from './control/lazy-routes.js';
 import type { Emulator } from './emulator.js';
+import { checkInstanceOfResource, refuseOffInstanceEndpoint } from './gateway/openapi.js';
 import { lazyModule } from './lazy.js';
 import { expressModule } from './lazy-express.js';
 import { asApiError, type CallRecord, PipelineCall, runCall } from './pipeline.js';
@@ -161,7 +162,7 @@ export function createListener(emulator: Emulator, app: () => express.Express): 
 }
 
 /** What handleRpc reads of an HTTP request, from Express's route or the lean one alike. */
-interface RpcHttpRequest {
+export interface RpcHttpRequest {
   method: string;
   /** Path and query exactly as received. */
   url: string;
@@ -170,11 +171,17 @@ interface RpcHttpRequest {
   socket: Socket;
 }
 
-async function handleRpc(
+/**
+ * A POP RPC call (the OpenAPI), on the HTTP(S) listeners or — `instanceEndpoint` set — on an
+ * instance endpoint of the gateway listener, where only the business operations answer and only
+ * over the keys and secrets of the instance it names (src/gateway/openapi.ts).
+ */
+export async function handleRpc(
   emulator: Emulator,
   req: RpcHttpRequest,
   res: ServerResponse,
   bodyLimit: number,
+  instanceEndpoint?: { instanceId: string | undefined },
 ): Promise<void> {
   const call = new PipelineCall(emulator);
   let format: Format = guessFormat(req.url);
@@ -220,12 +227,16 @@ async function handleRpc(
     if (!rpc.action) throw missingParameter('Action');
     const spec = product.find(rpc.action);
     action = spec.name;
+    const scope = { accountId: principal.accountId, regionId };
+    if (instanceEndpoint) refuseOffInstanceEndpoint(spec, scope);
     return () => {
+      if (instanceEndpoint)
+        checkInstanceOfResource(emulator.world, scope, spec, rpc.params, instanceEndpoint.instanceId);
       const result = product.run(spec, rpc.params, {
         action: spec.name,
         requestId: call.requestId,
         principal,
-        scope: { accountId: principal.accountId, regionId },
+        scope,
         world: emulator.world,
         product,
         userAgent: req.headers['user-agent'],

@@ -5,7 +5,10 @@ import type { ClientKey } from '../domain/client-keys.js';
 import { INSTANCE_HOST_SUFFIX, type TlsIdentity } from '../domain/instance-ca.js';
 import type { Emulator } from '../emulator.js';
 import { type CallRecord, PipelineCall, runCall } from '../pipeline.js';
-import { KmsError } from '../protocol/errors.js';
+import { renderError } from '../protocol/envelope.js';
+import { ApiError, KmsError } from '../protocol/errors.js';
+import { guessFormat } from '../protocol/intake.js';
+import { answers, handleRpc } from '../server.js';
 import { decodeRequest, encodeError, encodeResponse, type Message } from './messages.js';
 import { type GatewayContext, operations } from './operations.js';
 import { bodyHash, SIGNATURE_METHOD, stringToSign, verifySignature } from './signature.js';
@@ -76,7 +79,9 @@ export function createGatewayServer(emulator: Emulator): Server {
         if (size <= BODY_LIMIT) chunks.push(chunk);
       });
       req.on('end', () => {
-        void handle(emulator, req, res, Buffer.concat(chunks), size > BODY_LIMIT);
+        const body = Buffer.concat(chunks);
+        if (isOpenApi(req, body)) void openApi(emulator, req, res, body, size > BODY_LIMIT);
+        else void handle(emulator, req, res, body, size > BODY_LIMIT);
       });
     },
   );
@@ -89,6 +94,57 @@ export function createGatewayServer(emulator: Emulator): Server {
     }
   });
   return server;
+}
+
+/**
+ * One TLS listener serves both protocols of an instance endpoint (facts: instance-endpoint.md §3):
+ * a request with `x-kms-apiname` is the Instance API; one naming an OpenAPI action (`x-acs-action`,
+ * or an `Action` parameter in the query or a form body) is the OpenAPI of Alibaba Cloud SDK V2.0;
+ * anything else is answered as the Instance API answers a request without its headers.
+ */
+function isOpenApi(req: IncomingMessage, body: Buffer): boolean {
+  if (header(req, 'x-kms-apiname') !== undefined) return false;
+  if (header(req, 'x-acs-action') !== undefined) return true;
+  const url = req.url ?? '/';
+  if (/[?&]Action=/.test(url)) return true;
+  const type = header(req, 'content-type') ?? '';
+  return (
+    type.startsWith('application/x-www-form-urlencoded') &&
+    /(^|&)Action=/.test(body.toString('latin1', 0, 4096))
+  );
+}
+
+async function openApi(
+  emulator: Emulator,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  tooLarge: boolean,
+): Promise<void> {
+  if (tooLarge) {
+    answers.send(
+      res,
+      renderError(
+        guessFormat(req.url ?? '/'),
+        emulator.world.ids.requestId(),
+        new ApiError('RequestEntityTooLarge', 'The request body is larger than 1 MB.', { status: 413 }),
+        emulator.options.defaultRegion,
+        emulator.products.main,
+      ),
+    );
+    return;
+  }
+  const socket = req.socket as { servername?: string | false };
+  const instanceId =
+    namedInstance(emulator, typeof socket.servername === 'string' ? socket.servername : undefined) ??
+    namedInstance(emulator, header(req, 'host'));
+  await handleRpc(
+    emulator,
+    { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body, socket: req.socket },
+    res,
+    BODY_LIMIT,
+    { instanceId },
+  );
 }
 
 /** What faults and the audit journal see of a gateway call: no byte fields, no values. */
