@@ -281,7 +281,11 @@ export class KeyService {
     return key;
   }
 
-  /** Metadata-only operations still answer Rejected.Unavailable for a key of an expired instance. */
+  /**
+   * The key, if its instance (if any) is available: metadata-only operations still answer
+   * Rejected.Unavailable for a key of an expired instance. "Available" means only this, for keys and
+   * secrets (`secrets.assertAvailable`); `usableKey` adds the key-state rules.
+   */
   available(scope: Scope, ref: string): KeyRecord {
     const key = this.resolve(scope, ref);
     if (key.dkmsInstanceId) this.world.instances.assertUsable(scope, key.dkmsInstanceId);
