@@ -5,7 +5,7 @@ import type { BackingResources } from './backing.js';
 import { randomInt } from './random.js';
 import type { JobType, NoPayload } from './scheduler.js';
 import { type SecretRecord, type SecretService, type SecretType, secretJobReportId } from './secrets.js';
-import { HOUR, SECOND } from './time.js';
+import { HOUR, isoSeconds, SECOND } from './time.js';
 import type { Scope, World } from './world.js';
 
 /**
@@ -35,6 +35,20 @@ export const DEFAULT_ROTATION_TIMING: Readonly<RotationTiming> = {
 const ROTATE_JOB = 'secret.rotate';
 const FINISH_JOB = 'secret.rotation-finish';
 const MAX_ROTATIONS_PER_HOUR = 50;
+
+/**
+ * The name a managed secret gets: a RAM secret named `$Auto` is `acs/ram/user/<UserName>`
+ * (CreateSecret's rule); any other name is kept.
+ */
+export function managedSecretName(
+  type: SecretType,
+  name: string,
+  extendedConfig: Record<string, unknown> | undefined,
+): string {
+  return type === 'RAMCredentials' && name === '$Auto'
+    ? `acs/ram/user/${String(extendedConfig?.UserName ?? '')}`
+    : name;
+}
 
 export function beingRotated(): KmsError {
   return new KmsError('Rejected.UnsupportedOperation', 'Your secret is being rotated. Try again later.');
@@ -210,7 +224,7 @@ export class ManagedSecrets {
       const current = keys[keys.length - 1];
       const known = user.accessKeys.find((k) => k.accessKeyId === current?.AccessKeyId);
       if (!known) throw bad(`SecretData.AccessKeys must list all AccessKeys of RAM user ${userName}.`);
-      const name = input.name === '$Auto' ? `acs/ram/user/${userName}` : input.name;
+      const name = managedSecretName(input.type, input.name, config);
       return {
         name,
         extendedConfig: { ...config },
@@ -218,7 +232,7 @@ export class ManagedSecrets {
           JSON.stringify({
             AccessKeyId: known.accessKeyId,
             AccessKeySecret: known.accessKeySecret,
-            GenerateTimestamp: `${new Date(known.createTime).toISOString().slice(0, 19)}Z`,
+            GenerateTimestamp: isoSeconds(known.createTime),
           }),
         ],
       };
@@ -357,7 +371,7 @@ export class ManagedSecrets {
           JSON.stringify({
             AccessKeyId: key.accessKeyId,
             AccessKeySecret: key.accessKeySecret,
-            GenerateTimestamp: `${new Date(key.createTime).toISOString().slice(0, 19)}Z`,
+            GenerateTimestamp: isoSeconds(key.createTime),
           }),
           'text',
           [],
