@@ -1,5 +1,6 @@
 import type { KeySpec } from '../domain/crypto.js';
 import { type KeyStorageMechanism, parseRotationInterval } from '../domain/keys.js';
+import { policyOf, setPolicy } from '../domain/resource-policy.js';
 import { isoSeconds } from '../domain/time.js';
 import type { Scope, World } from '../domain/world.js';
 import { KmsError } from '../protocol/errors.js';
@@ -269,21 +270,11 @@ defineOperations({
   },
 
   GetKeyPolicy: (params, { world, scope }) => ({
-    Policy: world.keys.available(scope, params.string('KeyId')).policy,
+    Policy: policyOf(world, scope, 'key', params.string('KeyId')),
   }),
 
   SetKeyPolicy: (params, { world, scope }) => {
-    const key = world.keys.available(scope, params.string('KeyId'));
-    const policy = params.string('Policy');
-    try {
-      JSON.parse(policy);
-    } catch {
-      throw new KmsError('InvalidParameter', 'The specified parameter "Policy" must be a JSON document.');
-    }
-    if (policy.length > 32_768)
-      throw new KmsError('InvalidParameter', 'The key policy must not exceed 32 KB.');
-    key.policy = policy;
-    world.keys.save(key);
+    setPolicy(world, scope, 'key', params.string('KeyId'), params.string('Policy'));
     return {};
   },
 });

@@ -1,10 +1,10 @@
 import { kms } from '../kms/product.js';
-import type { Handler, OperationContext } from './product.js';
+import type { Handler } from './product.js';
 import type { OperationSpec } from './spec.js';
 
 /**
  * KMS's operations, as its area modules declare them. The registry of a product is the product
- * itself (src/api/product.ts); these are the KMS shortcuts the area modules and the instance gateway use.
+ * itself (src/api/product.ts); these are the KMS shortcuts the area modules use.
  */
 export type { Handler, OperationContext } from './product.js';
 
@@ -15,13 +15,4 @@ export function defineOperations(definitions: Record<string, Handler>): void {
 /** KMS's operation of that name, or the gateway's `InvalidAction.NotFound`. */
 export function findOperation(action: string): OperationSpec {
   return kms.find(action);
-}
-
-/** `kms.run` as a promise: a failure is a rejection. */
-export async function invoke(
-  spec: OperationSpec,
-  raw: Record<string, string>,
-  ctx: OperationContext,
-): Promise<Record<string, unknown>> {
-  return kms.run(spec, raw, ctx);
 }

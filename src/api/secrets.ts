@@ -1,5 +1,13 @@
 import { parseRotationInterval } from '../domain/keys.js';
-import { SECRET_TYPES, type SecretRecord, type SecretType, type SecretVersion } from '../domain/secrets.js';
+import { policyOf, setPolicy } from '../domain/resource-policy.js';
+import {
+  SECRET_TYPES,
+  type SecretRecord,
+  type SecretType,
+  type SecretValue,
+  type SecretVersion,
+  type ValueQuery,
+} from '../domain/secrets.js';
 import { isoSeconds } from '../domain/time.js';
 import type { Scope, World } from '../domain/world.js';
 import { KmsError } from '../protocol/errors.js';
@@ -7,13 +15,11 @@ import { paginate } from './paging.js';
 import type { Params } from './params.js';
 import { defineOperations } from './registry.js';
 
-const READABLE_MANAGED_STAGES = ['ACSCurrent', 'ACSPrevious'];
-
-function stagesView(version: SecretVersion) {
+function stagesView(version: Readonly<SecretVersion>) {
   return { VersionStage: [...version.stages] };
 }
 
-function rotationView(secret: SecretRecord) {
+function rotationView(secret: Readonly<SecretRecord>) {
   return {
     AutomaticRotation: secret.automaticRotation,
     ...(secret.rotationIntervalSeconds !== undefined
@@ -29,7 +35,7 @@ function rotationView(secret: SecretRecord) {
 }
 
 /** ExtendedConfig goes out as a JSON string: the Tea SDKs type it as a string and cast strictly. */
-function extendedConfigView(secret: SecretRecord) {
+function extendedConfigView(secret: Readonly<SecretRecord>) {
   return secret.extendedConfig ? { ExtendedConfig: JSON.stringify(secret.extendedConfig) } : {};
 }
 
@@ -71,39 +77,21 @@ function optText(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** GetSecretValue's answer for one secret; BatchGetSecretValue gives the same per entry. */
+/** GetSecretValue's answer for one secret (the domain's read rule, `secrets.readValue`); BatchGetSecretValue gives the same per entry. */
 function readSecretValue(
   world: World,
   scope: Scope,
-  query: { name: string; stage?: string; versionId?: string; fetchExtendedConfig: boolean },
+  query: ValueQuery & { fetchExtendedConfig: boolean },
   requestId?: string,
 ) {
-  const secret = world.secrets.view(scope, query.name);
-  world.secrets.assertAvailable(scope, secret);
-  const { stage, versionId } = query;
-  let version: SecretVersion | undefined;
-  if (secret.type !== 'Generic') {
-    // Managed secrets: only ACSCurrent and ACSPrevious can be read, and VersionId is ignored.
-    const wanted = stage ?? 'ACSCurrent';
-    if (!READABLE_MANAGED_STAGES.includes(wanted)) {
-      throw new KmsError(
-        'InvalidParameter',
-        'Only ACSCurrent and ACSPrevious can be read from a managed secret.',
-      );
-    }
-    version = secret.versions.find((v) => v.stages.includes(wanted));
-  } else if (versionId !== undefined) {
-    version = secret.versions.find((v) => v.versionId === versionId);
-    if (version && stage !== undefined && !version.stages.includes(stage)) {
-      throw new KmsError('Rejected.InvalidRequest', `Version "${versionId}" has no stage "${stage}".`, {
-        status: 400,
-      });
-    }
-  } else {
-    version = secret.versions.find((v) => v.stages.includes(stage ?? 'ACSCurrent'));
-  }
-  if (!version)
-    throw new KmsError('Forbidden.ResourceNotFound', 'The specified secret version is not found.');
+  return secretValueView(world.secrets.readValue(scope, query), query.fetchExtendedConfig, requestId);
+}
+
+function secretValueView(
+  { secret, version, data }: SecretValue,
+  fetchExtendedConfig: boolean,
+  requestId?: string,
+) {
   return {
     // BatchGetSecretValue: each entry carries the call's RequestId (the SDK's item model).
     ...(requestId ? { RequestId: requestId } : {}),
@@ -111,11 +99,11 @@ function readSecretValue(
     SecretType: secret.type,
     VersionId: version.versionId,
     CreateTime: isoSeconds(version.createTime),
-    SecretData: world.secrets.open(scope, secret, version),
+    SecretData: data,
     SecretDataType: version.dataType,
     VersionStages: stagesView(version),
     ...rotationView(secret),
-    ...(query.fetchExtendedConfig ? extendedConfigView(secret) : {}),
+    ...(fetchExtendedConfig ? extendedConfigView(secret) : {}),
   };
 }
 
@@ -297,8 +285,7 @@ defineOperations({
   },
 
   PutSecretValue: (params, { world, scope }) => {
-    const secret = world.secrets.get(scope, params.string('SecretName'));
-    world.secrets.assertAvailable(scope, secret);
+    const secret = world.secrets.usable(scope, params.string('SecretName'));
     if (secret.type !== 'Generic') {
       throw new KmsError(
         'Rejected.UnsupportedOperation',
@@ -317,8 +304,7 @@ defineOperations({
   },
 
   UpdateSecret: (params, { world, scope }) => {
-    const secret = world.secrets.get(scope, params.string('SecretName'));
-    world.secrets.assertAvailable(scope, secret);
+    const secret = world.secrets.usable(scope, params.string('SecretName'));
     const description = params.optString('Description');
     if (description !== undefined) secret.description = description;
     const custom = params.optObject('ExtendedConfig.CustomData');
@@ -332,40 +318,16 @@ defineOperations({
   },
 
   UpdateSecretVersionStage: (params, { world, scope }) => {
-    const secret = world.secrets.get(scope, params.string('SecretName'));
-    world.secrets.assertAvailable(scope, secret);
-    const stage = params.string('VersionStage');
-    const from = params.optString('RemoveFromVersion') || undefined;
-    const to = params.optString('MoveToVersion') || undefined;
-    if (!from && !to)
-      throw new KmsError('MissingParameter', 'Give RemoveFromVersion, MoveToVersion or both.');
-    const holder = secret.versions.find((v) => v.stages.includes(stage));
-    if (from !== undefined && holder?.versionId !== from) {
-      throw new KmsError('Rejected.InvalidRequest', `Stage "${stage}" is not on version "${from}".`, {
-        status: 400,
-      });
-    }
-    if (['ACSCurrent', 'ACSPrevious'].includes(stage) && !to) {
-      throw new KmsError(
-        'Rejected.UnsupportedOperation',
-        `${stage} can only be moved to another version, not removed.`,
-      );
-    }
-    if (to) {
-      const target = secret.versions.find((v) => v.versionId === to);
-      if (!target) throw new KmsError('Forbidden.ResourceNotFound', `Version "${to}" is not found.`);
-      world.secrets.attachStages(secret, target, [stage]);
-    } else if (holder) {
-      holder.stages = holder.stages.filter((s) => s !== stage);
-    }
-    world.secrets.trimVersions(secret);
-    world.secrets.save(secret);
+    const secret = world.secrets.moveStage(scope, params.string('SecretName'), {
+      stage: params.string('VersionStage'),
+      from: params.optString('RemoveFromVersion') || undefined,
+      to: params.optString('MoveToVersion') || undefined,
+    });
     return { SecretName: secret.name };
   },
 
   ListSecretVersionIds: (params, { world, scope }) => {
-    const secret = world.secrets.get(scope, params.string('SecretName'));
-    world.secrets.assertAvailable(scope, secret);
+    const secret = world.secrets.usable(scope, params.string('SecretName'));
     const includeDeprecated = params.optBool('IncludeDeprecated') === true;
     const versions = secret.versions.filter((v) => includeDeprecated || v.stages.length > 0);
     const { page, ...paging } = paginate(versions, params);
@@ -405,15 +367,13 @@ defineOperations({
   },
 
   RotateSecret: (params, { world, scope }) => {
-    const secret = world.secrets.get(scope, params.string('SecretName'));
-    world.secrets.assertAvailable(scope, secret);
+    const secret = world.secrets.usable(scope, params.string('SecretName'));
     const versionId = world.managed.rotate(scope, secret, params.string('VersionId'), false);
     return { SecretName: secret.name, VersionId: versionId, Arn: world.secrets.arn(secret) };
   },
 
   UpdateSecretRotationPolicy: (params, { world, scope }) => {
-    const secret = world.secrets.get(scope, params.string('SecretName'));
-    world.secrets.assertAvailable(scope, secret);
+    const secret = world.secrets.usable(scope, params.string('SecretName'));
     const interval = params.optString('RotationInterval');
     world.managed.updatePolicy(
       scope,
@@ -425,19 +385,11 @@ defineOperations({
   },
 
   GetSecretPolicy: (params, { world, scope }) => ({
-    Policy: world.secrets.get(scope, params.string('SecretName')).policy,
+    Policy: policyOf(world, scope, 'secret', params.string('SecretName')),
   }),
 
   SetSecretPolicy: (params, { world, scope }) => {
-    const secret = world.secrets.get(scope, params.string('SecretName'));
-    const policy = params.string('Policy');
-    try {
-      JSON.parse(policy);
-    } catch {
-      throw new KmsError('InvalidParameter', 'The specified parameter "Policy" must be a JSON document.');
-    }
-    secret.policy = policy;
-    world.secrets.save(secret);
+    setPolicy(world, scope, 'secret', params.string('SecretName'), params.string('Policy'));
     return {};
   },
 });

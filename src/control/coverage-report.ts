@@ -10,7 +10,7 @@ import { parseYaml } from '../testkit/yaml.js';
  * error code the spec documents for it and whether the emulator can produce it, and the conformance
  * rows and clients that exercise it. Nothing here is typed by hand: it is read off the operation
  * registry, the source (every `new KmsError('Code'…)`, plus the family rewriting of
- * `registry.invoke`), the tests (a code asserted next to a call of the operation, and the scenario
+ * `Product.run`), the tests (a code asserted next to a call of the operation, and the scenario
  * files' `call`/`expect.code` pairs) and docs/conformance.json.
  */
 export type CodeStatus = 'tested' | 'producible' | 'not-produced' | 'not-implemented';
@@ -84,7 +84,7 @@ export function buildCoverage(root: string, product: Product = kms): CoverageRep
     const isImplemented = implemented.has(name);
     const errors = documented.map(([code, status]): CodeCoverage => {
       const producedBy = [...(thrown.get(code) ?? [])].sort();
-      // registry.invoke answers a refined code by its family when the operation documents only that.
+      // Product.run answers a refined code by its family when the operation documents only that.
       for (const refined of [...thrown.keys()].sort()) {
         if (refined.startsWith(`${code}.`) && !spec?.errors.has(refined))
           producedBy.push(`${refined} → ${code}`);
@@ -350,7 +350,7 @@ export function coverageMarkdown(report: CoverageReport): string {
     '- *tested*: a test in `test/` asserts the code next to a call of the operation (a code its own',
     '  fault rule injects does not count), or a scenario in `fixtures/scenarios/` expects it of a `call`.',
     '- *producible*: the source throws the code (`new KmsError(…)`), or a refined code that',
-    '  `registry.invoke` answers by this family for an operation documenting only the family',
+    '  `Product.run` answers by this family for an operation documenting only the family',
     '  (`InvalidParameter.TagKey → InvalidParameter`); no test asserts it for this operation yet.',
     '- *not produced*: nothing in the source throws it.',
     '- *Conformance*: rows of `test/sdk/*` whose calls include the operation, and the official clients',

@@ -1,5 +1,6 @@
 import { KmsError } from '../protocol/errors.js';
 import type { Table } from '../store/store.js';
+import type { JobType, NoPayload } from './scheduler.js';
 import { DAY } from './time.js';
 import { partitionOf, type Scope, type World } from './world.js';
 
@@ -44,34 +45,27 @@ export interface KmsInstance {
 }
 
 export const RELEASE_GRACE_MS = 15 * DAY;
-const EXPIRE_JOB = 'instance.expire';
-const RELEASE_JOB = 'instance.release';
 
 export type ReleaseListener = (scope: Scope, instanceId: string) => void;
 
 export class InstanceService {
   private readonly table: Table<KmsInstance>;
   private readonly releaseListeners: ReleaseListener[] = [];
+  /** By instance id: the instance expires at its EndDate, and is released 15 days later. */
+  private readonly expireJob: JobType<NoPayload>;
+  private readonly releaseJob: JobType<NoPayload>;
 
   constructor(private readonly world: World) {
     this.table = world.store.table<KmsInstance>('instances');
-    world.scheduler.register(EXPIRE_JOB, (job) => {
-      const scope = job.payload as unknown as Scope;
-      const instance = this.table.get(partitionOf(scope), String(job.payload.instanceId));
+    this.expireJob = world.scheduler.define('instance.expire', ({ scope, id }) => {
+      const instance = this.table.get(partitionOf(scope), id);
       if (!instance) return 'instance already gone';
       instance.status = 'Expired';
       this.table.put(partitionOf(scope), instance.kmsInstanceId, instance);
-      this.world.scheduler.schedule(
-        `${RELEASE_JOB}:${instance.kmsInstanceId}`,
-        RELEASE_JOB,
-        instance.endDate + RELEASE_GRACE_MS,
-        job.payload,
-      );
+      this.releaseJob.schedule(scope, instance.kmsInstanceId, instance.endDate + RELEASE_GRACE_MS);
       return `${instance.kmsInstanceId} expired; its keys and secrets answer Rejected.Unavailable`;
     });
-    world.scheduler.register(RELEASE_JOB, (job) => {
-      const scope = job.payload as unknown as Scope;
-      const id = String(job.payload.instanceId);
+    this.releaseJob = world.scheduler.define('instance.release', ({ scope, id }) => {
       if (!this.table.get(partitionOf(scope), id)) return 'instance already gone';
       this.remove(scope, id);
       return `${id} released with its keys and secrets (not renewed within 15 days)`;
@@ -124,25 +118,10 @@ export class InstanceService {
   }
 
   private scheduleExpiry(scope: Scope, instance: KmsInstance): void {
-    const payload = {
-      accountId: scope.accountId,
-      regionId: scope.regionId,
-      instanceId: instance.kmsInstanceId,
-    };
     if (instance.status === 'Expired') {
-      this.world.scheduler.schedule(
-        `${RELEASE_JOB}:${instance.kmsInstanceId}`,
-        RELEASE_JOB,
-        instance.endDate + RELEASE_GRACE_MS,
-        payload,
-      );
+      this.releaseJob.schedule(scope, instance.kmsInstanceId, instance.endDate + RELEASE_GRACE_MS);
     } else {
-      this.world.scheduler.schedule(
-        `${EXPIRE_JOB}:${instance.kmsInstanceId}`,
-        EXPIRE_JOB,
-        instance.endDate,
-        payload,
-      );
+      this.expireJob.schedule(scope, instance.kmsInstanceId, instance.endDate);
     }
   }
 
@@ -246,7 +225,7 @@ export class InstanceService {
     instance.endDate = until;
     instance.status = 'Connected';
     this.table.put(partitionOf(scope), instanceId, instance);
-    this.world.scheduler.cancel(`${RELEASE_JOB}:${instanceId}`);
+    this.releaseJob.cancel(scope, instanceId);
     this.scheduleExpiry(scope, instance);
     return instance;
   }
@@ -254,8 +233,8 @@ export class InstanceService {
   /** Releases an instance now, with its keys and secrets. */
   remove(scope: Scope, instanceId: string): void {
     this.get(scope, instanceId);
-    this.world.scheduler.cancel(`${EXPIRE_JOB}:${instanceId}`);
-    this.world.scheduler.cancel(`${RELEASE_JOB}:${instanceId}`);
+    this.expireJob.cancel(scope, instanceId);
+    this.releaseJob.cancel(scope, instanceId);
     for (const listener of this.releaseListeners) listener(scope, instanceId);
     this.table.delete(partitionOf(scope), instanceId);
   }

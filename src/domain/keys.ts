@@ -18,6 +18,8 @@ import {
   generateMaterial,
   isSymmetric,
 } from './key-specs.js';
+import { defaultPolicy as defaultResourcePolicy, validatePolicy } from './resource-policy.js';
+import type { JobType, NoPayload } from './scheduler.js';
 import { DAY, isoSeconds } from './time.js';
 
 const byCreation = (a: KeyRecord, b: KeyRecord) =>
@@ -78,26 +80,13 @@ interface AliasRecord {
   keyId: string;
 }
 
-const PURGE_JOB = 'key.purge';
-const MATERIAL_EXPIRY_JOB = 'key.material-expire';
-const ROTATE_JOB = 'key.rotate';
 export const MANAGED_SECRETS_ALIAS = 'alias/acs/secretsmanager';
 /** Unwrapped key versions kept in memory: enough for every key a test uses, bounded for 100,000 keys. */
 const UNWRAPPED_CACHE_SIZE = 4096;
 
+/** The default key policy; kept for callers of the older name (see resource-policy.ts). */
 export function defaultPolicy(accountId: string): string {
-  return JSON.stringify({
-    Version: '1',
-    Statement: [
-      {
-        Sid: 'kms default key policy',
-        Effect: 'Allow',
-        Principal: { RAM: [`acs:ram::${accountId}:*`] },
-        Action: ['kms:*'],
-        Resource: ['*'],
-      },
-    ],
-  });
+  return defaultResourcePolicy('key', accountId);
 }
 
 /** `604800s`, `7d`, `168h` → seconds. */
@@ -113,6 +102,10 @@ export class KeyService {
   private readonly aliases: Table<AliasRecord>;
   /** Key material in clear by its wrapped form (which is unique per version), most recent last. */
   private readonly unwrapped = new Map<string, Buffer>();
+  /** Jobs by KeyId: the purge at the end of the deletion window, automatic rotation, imported material's expiry. */
+  private readonly purgeJob: JobType<NoPayload>;
+  private readonly rotateJob: JobType<NoPayload>;
+  private readonly materialExpiryJob: JobType<NoPayload>;
 
   constructor(
     private readonly world: World,
@@ -120,23 +113,20 @@ export class KeyService {
   ) {
     this.keys = world.store.table<KeyRecord>('keys');
     this.aliases = world.store.table<AliasRecord>('aliases');
-    world.scheduler.register(PURGE_JOB, (job) => {
-      const scope = job.payload as unknown as Scope;
-      const key = this.keys.get(partitionOf(scope), String(job.payload.keyId));
+    this.purgeJob = world.scheduler.define('key.purge', ({ scope, id }) => {
+      const key = this.keys.get(partitionOf(scope), id);
       if (key?.state !== 'PendingDeletion') return 'nothing to purge';
       this.purge(scope, key);
       return `key ${key.keyId} deleted (its deletion window ended)`;
     });
-    world.scheduler.register(ROTATE_JOB, (job) => {
-      const scope = job.payload as unknown as Scope;
-      const key = this.keys.get(partitionOf(scope), String(job.payload.keyId));
+    this.rotateJob = world.scheduler.define('key.rotate', ({ scope, id }) => {
+      const key = this.keys.get(partitionOf(scope), id);
       if (key?.automaticRotation !== 'Enabled') return 'rotation no longer enabled';
       const version = this.addVersion(scope, key);
       return `key ${key.keyId} rotated to version ${version.keyVersionId}`;
     });
-    world.scheduler.register(MATERIAL_EXPIRY_JOB, (job) => {
-      const scope = job.payload as unknown as Scope;
-      const key = this.keys.get(partitionOf(scope), String(job.payload.keyId));
+    this.materialExpiryJob = world.scheduler.define('key.material-expire', ({ scope, id }) => {
+      const key = this.keys.get(partitionOf(scope), id);
       if (key?.origin !== 'EXTERNAL' || key.versions.length === 0) return 'no imported material';
       this.dropMaterial(key);
       return `key ${key.keyId}: imported material expired; the key is PendingImport`;
@@ -208,7 +198,9 @@ export class KeyService {
       versions: [],
       automaticRotation: 'Disabled',
       dkmsInstanceId: options.dkmsInstanceId,
-      policy: options.policy ?? defaultPolicy(scope.accountId),
+      policy: options.policy
+        ? validatePolicy('key', options.policy)
+        : defaultResourcePolicy('key', scope.accountId),
       managed: options.managed ?? false,
       ...(options.keyStorageMechanism ? { keyStorageMechanism: options.keyStorageMechanism } : {}),
     };
@@ -289,7 +281,11 @@ export class KeyService {
     return key;
   }
 
-  /** Metadata-only operations still answer Rejected.Unavailable for a key of an expired instance. */
+  /**
+   * The key, if its instance (if any) is available: metadata-only operations still answer
+   * Rejected.Unavailable for a key of an expired instance. "Available" means only this, for keys and
+   * secrets (`secrets.assertAvailable`); `usableKey` adds the key-state rules.
+   */
   available(scope: Scope, ref: string): KeyRecord {
     const key = this.resolve(scope, ref);
     if (key.dkmsInstanceId) this.world.instances.assertUsable(scope, key.dkmsInstanceId);
@@ -371,11 +367,7 @@ export class KeyService {
     key.state = 'PendingDeletion';
     key.deleteDate = this.world.now() + days * DAY;
     this.save(key);
-    this.world.scheduler.schedule(`${PURGE_JOB}:${key.keyId}`, PURGE_JOB, key.deleteDate, {
-      accountId: key.accountId,
-      regionId: key.regionId,
-      keyId: key.keyId,
-    });
+    this.purgeJob.schedule(key, key.keyId, key.deleteDate);
     return key;
   }
 
@@ -393,15 +385,15 @@ export class KeyService {
     key.state = 'Enabled';
     key.deleteDate = undefined;
     this.save(key);
-    this.world.scheduler.cancel(`${PURGE_JOB}:${key.keyId}`);
+    this.purgeJob.cancel(key, key.keyId);
   }
 
   private purge(scope: Scope, key: KeyRecord): void {
     for (const alias of this.aliases.list(partitionOf(scope))) {
       if (alias.keyId === key.keyId) this.aliases.delete(partitionOf(scope), alias.aliasName);
     }
-    this.world.scheduler.cancel(`${PURGE_JOB}:${key.keyId}`);
-    this.world.scheduler.cancel(`${ROTATE_JOB}:${key.keyId}`);
+    this.purgeJob.cancel(scope, key.keyId);
+    this.rotateJob.cancel(scope, key.keyId);
     if (key.dkmsInstanceId && !key.managed) this.world.instances.release(scope, key.dkmsInstanceId, 'key');
     this.keys.delete(partitionOf(scope), key.keyId);
   }
@@ -428,11 +420,7 @@ export class KeyService {
     key.lastRotationDate = version.creationDate;
     if (key.automaticRotation === 'Enabled' && key.rotationIntervalSeconds) {
       key.nextRotationDate = version.creationDate + key.rotationIntervalSeconds * 1000;
-      this.world.scheduler.schedule(`${ROTATE_JOB}:${key.keyId}`, ROTATE_JOB, key.nextRotationDate, {
-        accountId: key.accountId,
-        regionId: key.regionId,
-        keyId: key.keyId,
-      });
+      this.rotateJob.schedule(key, key.keyId, key.nextRotationDate);
     }
     this.keys.put(partitionOf(scope), key.keyId, key);
     return version;
@@ -481,16 +469,12 @@ export class KeyService {
       key.rotationIntervalSeconds = seconds;
       key.nextRotationDate = (key.lastRotationDate ?? key.creationDate) + seconds * 1000;
       if (key.nextRotationDate < this.world.now()) key.nextRotationDate = this.world.now() + seconds * 1000;
-      this.world.scheduler.schedule(`${ROTATE_JOB}:${key.keyId}`, ROTATE_JOB, key.nextRotationDate, {
-        accountId: key.accountId,
-        regionId: key.regionId,
-        keyId: key.keyId,
-      });
+      this.rotateJob.schedule(key, key.keyId, key.nextRotationDate);
     } else {
       key.automaticRotation = 'Disabled';
       key.nextRotationDate = undefined;
       if (intervalSeconds !== undefined) key.rotationIntervalSeconds = intervalSeconds;
-      this.world.scheduler.cancel(`${ROTATE_JOB}:${key.keyId}`);
+      this.rotateJob.cancel(key, key.keyId);
     }
     this.save(key);
   }
@@ -565,21 +549,15 @@ export class KeyService {
     key.state = 'Enabled';
     key.materialExpireTime = expireAt;
     this.save(key);
-    const jobId = `${MATERIAL_EXPIRY_JOB}:${key.keyId}`;
-    if (expireAt === undefined) this.world.scheduler.cancel(jobId);
-    else
-      this.world.scheduler.schedule(jobId, MATERIAL_EXPIRY_JOB, expireAt, {
-        accountId: key.accountId,
-        regionId: key.regionId,
-        keyId: key.keyId,
-      });
+    if (expireAt === undefined) this.materialExpiryJob.cancel(key, key.keyId);
+    else this.materialExpiryJob.schedule(key, key.keyId, expireAt);
   }
 
   deleteMaterial(scope: Scope, ref: string): void {
     const key = this.available(scope, ref);
     if (key.origin !== 'EXTERNAL') throw new KmsError('Unsupported.Origin');
     if (key.state === 'PendingDeletion') throw new KmsError('Rejected.PendingDeletion');
-    this.world.scheduler.cancel(`${MATERIAL_EXPIRY_JOB}:${key.keyId}`);
+    this.materialExpiryJob.cancel(key, key.keyId);
     this.dropMaterial(key);
   }
 

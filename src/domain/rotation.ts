@@ -3,9 +3,10 @@ import { KmsError } from '../protocol/errors.js';
 import type { Table } from '../store/store.js';
 import type { BackingResources } from './backing.js';
 import { randomInt } from './random.js';
-import type { SecretRecord, SecretService, SecretType } from './secrets.js';
-import { HOUR, SECOND } from './time.js';
-import { partitionOf, type Scope, type World } from './world.js';
+import type { JobType, NoPayload } from './scheduler.js';
+import { type SecretRecord, type SecretService, type SecretType, secretJobReportId } from './secrets.js';
+import { HOUR, isoSeconds, SECOND } from './time.js';
+import type { Scope, World } from './world.js';
 
 /**
  * Managed secrets (database, RAM, ECS) and their rotation on the virtual clock. A rotation makes a
@@ -34,6 +35,20 @@ export const DEFAULT_ROTATION_TIMING: Readonly<RotationTiming> = {
 const ROTATE_JOB = 'secret.rotate';
 const FINISH_JOB = 'secret.rotation-finish';
 const MAX_ROTATIONS_PER_HOUR = 50;
+
+/**
+ * The name a managed secret gets: a RAM secret named `$Auto` is `acs/ram/user/<UserName>`
+ * (CreateSecret's rule); any other name is kept.
+ */
+export function managedSecretName(
+  type: SecretType,
+  name: string,
+  extendedConfig: Record<string, unknown> | undefined,
+): string {
+  return type === 'RAMCredentials' && name === '$Auto'
+    ? `acs/ram/user/${String(extendedConfig?.UserName ?? '')}`
+    : name;
+}
 
 export function beingRotated(): KmsError {
   return new KmsError('Rejected.UnsupportedOperation', 'Your secret is being rotated. Try again later.');
@@ -74,6 +89,9 @@ export class ManagedSecrets {
   timing: RotationTiming = { ...DEFAULT_ROTATION_TIMING };
   /** Start times of the RotateSecret calls of the last hour, per account. */
   private readonly rotationCalls: Table<number[]>;
+  /** By secret name: the next automatic rotation, and the end of the rotation under way. */
+  private readonly rotateJob: JobType<NoPayload>;
+  private readonly finishJob: JobType<NoPayload>;
 
   constructor(
     private readonly world: World,
@@ -81,34 +99,53 @@ export class ManagedSecrets {
     private readonly backing: BackingResources,
   ) {
     this.rotationCalls = world.store.table<number[]>('rotation-calls');
-    world.scheduler.register(ROTATE_JOB, (job) => {
-      const scope = job.payload as unknown as Scope;
-      const secret = secrets.find(scope, String(job.payload.name));
-      if (secret?.automaticRotation !== 'Enabled') return 'automatic rotation no longer enabled';
-      try {
-        const versionId = this.world.ids.uuid();
-        this.world.store.transaction(() => this.rotate(scope, secret, versionId, true));
-        return `secret ${secret.name} rotation started (version ${versionId})`;
-      } catch (error) {
-        const message = (error as Error).message;
-        const after = this.secrets.find(scope, secret.name);
-        if (after?.automaticRotation === 'Enabled') {
-          // Not a lost resource (that makes the secret Invalid): try again when the rotation under
-          // way has finished, or else at the next interval.
-          const retry = after.rotating ? after.rotating.until + SECOND : undefined;
-          this.scheduleNext(scope, after, true, retry);
-          this.secrets.save(after);
-          return `secret ${secret.name} rotation not started: ${message}; next attempt ${new Date(after.nextRotationDate ?? 0).toISOString()}`;
-        }
-        return `secret ${secret.name} rotation not started: ${message}; automatic rotation is now ${after?.automaticRotation}`;
+    this.rotateJob = world.scheduler.define<NoPayload>(
+      ROTATE_JOB,
+      ({ scope, id }) => this.rotateWhenDue(scope, id),
+      { reportId: secretJobReportId(ROTATE_JOB) },
+    );
+    this.finishJob = world.scheduler.define<NoPayload>(
+      FINISH_JOB,
+      ({ scope, id }) => {
+        const secret = secrets.find(scope, id);
+        if (!secret?.rotating) return 'no rotation to finish';
+        return this.finish(scope, secret);
+      },
+      { reportId: secretJobReportId(FINISH_JOB) },
+    );
+  }
+
+  /** Stops the secret's rotation jobs (the secret is purged). */
+  cancelJobs(scope: Scope, name: string): void {
+    this.rotateJob.cancel(scope, name);
+    this.finishJob.cancel(scope, name);
+  }
+
+  /**
+   * The automatic rotation job. The rotation runs as a unit inside the job: if it fails, its writes
+   * are undone and the next attempt is scheduled (a lost backing resource instead turns the secret
+   * Invalid, and that stands).
+   */
+  private rotateWhenDue(scope: Scope, name: string): string {
+    const secret = this.secrets.find(scope, name);
+    if (secret?.automaticRotation !== 'Enabled') return 'automatic rotation no longer enabled';
+    try {
+      const versionId = this.world.ids.uuid();
+      this.world.store.transaction(() => this.rotate(scope, secret, versionId, true));
+      return `secret ${secret.name} rotation started (version ${versionId})`;
+    } catch (error) {
+      const message = (error as Error).message;
+      const after = this.secrets.find(scope, secret.name);
+      if (after?.automaticRotation === 'Enabled') {
+        // Not a lost resource (that makes the secret Invalid): try again when the rotation under
+        // way has finished, or else at the next interval.
+        const retry = after.rotating ? after.rotating.until + SECOND : undefined;
+        this.scheduleNext(scope, after, true, retry);
+        this.secrets.save(after);
+        return `secret ${secret.name} rotation not started: ${message}; next attempt ${new Date(after.nextRotationDate ?? 0).toISOString()}`;
       }
-    });
-    world.scheduler.register(FINISH_JOB, (job) => {
-      const scope = job.payload as unknown as Scope;
-      const secret = secrets.find(scope, String(job.payload.name));
-      if (!secret?.rotating) return 'no rotation to finish';
-      return this.finish(scope, secret);
-    });
+      return `secret ${secret.name} rotation not started: ${message}; automatic rotation is now ${after?.automaticRotation}`;
+    }
   }
 
   plan(scope: Scope, input: ManagedInput): ManagedPlan {
@@ -187,7 +224,7 @@ export class ManagedSecrets {
       const current = keys[keys.length - 1];
       const known = user.accessKeys.find((k) => k.accessKeyId === current?.AccessKeyId);
       if (!known) throw bad(`SecretData.AccessKeys must list all AccessKeys of RAM user ${userName}.`);
-      const name = input.name === '$Auto' ? `acs/ram/user/${userName}` : input.name;
+      const name = managedSecretName(input.type, input.name, config);
       return {
         name,
         extendedConfig: { ...config },
@@ -195,7 +232,7 @@ export class ManagedSecrets {
           JSON.stringify({
             AccessKeyId: known.accessKeyId,
             AccessKeySecret: known.accessKeySecret,
-            GenerateTimestamp: `${new Date(known.createTime).toISOString().slice(0, 19)}Z`,
+            GenerateTimestamp: isoSeconds(known.createTime),
           }),
         ],
       };
@@ -334,7 +371,7 @@ export class ManagedSecrets {
           JSON.stringify({
             AccessKeyId: key.accessKeyId,
             AccessKeySecret: key.accessKeySecret,
-            GenerateTimestamp: `${new Date(key.createTime).toISOString().slice(0, 19)}Z`,
+            GenerateTimestamp: isoSeconds(key.createTime),
           }),
           'text',
           [],
@@ -361,7 +398,7 @@ export class ManagedSecrets {
         const fresh = this.secrets.get(scope, secret.name);
         fresh.automaticRotation = 'Invalid';
         fresh.nextRotationDate = undefined;
-        this.world.scheduler.cancel(`${ROTATE_JOB}:${partitionOf(scope)}/${secret.name}`);
+        this.rotateJob.cancel(scope, secret.name);
         this.secrets.save(fresh);
         error.keepChanges = true;
       }
@@ -388,16 +425,7 @@ export class ManagedSecrets {
 
   private scheduleFinish(scope: Scope, secret: SecretRecord): void {
     if (!secret.rotating) return;
-    this.world.scheduler.schedule(
-      `${FINISH_JOB}:${partitionOf(scope)}/${secret.name}`,
-      FINISH_JOB,
-      secret.rotating.until,
-      {
-        accountId: scope.accountId,
-        regionId: scope.regionId,
-        name: secret.name,
-      },
-    );
+    this.finishJob.schedule(scope, secret.name, secret.rotating.until);
   }
 
   private finish(scope: Scope, secret: SecretRecord): string {
@@ -458,7 +486,7 @@ export class ManagedSecrets {
       secret.automaticRotation = 'Disabled';
       secret.nextRotationDate = undefined;
       if (intervalSeconds !== undefined) secret.rotationIntervalSeconds = intervalSeconds;
-      this.world.scheduler.cancel(`${ROTATE_JOB}:${partitionOf(scope)}/${secret.name}`);
+      this.rotateJob.cancel(scope, secret.name);
     }
     this.secrets.save(secret);
   }
@@ -467,16 +495,7 @@ export class ManagedSecrets {
     if (secret.automaticRotation !== 'Enabled' || !secret.rotationIntervalSeconds) return;
     const base = fromNow ? this.world.now() : (secret.lastRotationDate ?? this.world.now());
     secret.nextRotationDate = at ?? base + secret.rotationIntervalSeconds * 1000;
-    this.world.scheduler.schedule(
-      `${ROTATE_JOB}:${partitionOf(scope)}/${secret.name}`,
-      ROTATE_JOB,
-      secret.nextRotationDate,
-      {
-        accountId: scope.accountId,
-        regionId: scope.regionId,
-        name: secret.name,
-      },
-    );
+    this.rotateJob.schedule(scope, secret.name, secret.nextRotationDate);
   }
 
   /**

@@ -1,6 +1,8 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { KmsError } from '../protocol/errors.js';
 import type { Index, Table } from '../store/store.js';
+import { defaultPolicy, validatePolicy } from './resource-policy.js';
+import type { JobType, NoPayload } from './scheduler.js';
 import { DAY } from './time.js';
 
 const BY_CREATION: Index<SecretRecord> = {
@@ -54,21 +56,34 @@ export interface SecretRecord {
 export const MAX_VERSIONS = 10;
 export const MAX_STAGES = 8;
 export const MAX_VALUE_BYTES = 30_720;
-const PURGE_JOB = 'secret.purge';
+/** Managed secrets can be read at these stages only (GetSecretValue). */
+export const READABLE_MANAGED_STAGES = ['ACSCurrent', 'ACSPrevious'];
 
+/** The default secret policy; kept for callers of the older name (see resource-policy.ts). */
 export function secretPolicy(accountId: string): string {
-  return JSON.stringify({
-    Version: '1',
-    Statement: [
-      {
-        Sid: 'kms default secret policy',
-        Effect: 'Allow',
-        Principal: { RAM: [`acs:ram::${accountId}:*`] },
-        Action: ['kms:*'],
-        Resource: ['*'],
-      },
-    ],
-  });
+  return defaultPolicy('secret', accountId);
+}
+
+/** What GetSecretValue asks for: a version by stage (ACSCurrent by default) or by id. */
+export interface ValueQuery {
+  name: string;
+  stage?: string;
+  versionId?: string;
+}
+
+/** A version's value as GetSecretValue reads it (the API and the instance gateway shape it). */
+export interface SecretValue {
+  secret: Readonly<SecretRecord>;
+  version: Readonly<SecretVersion>;
+  /** The value in clear (text, or base64 for a binary value). */
+  data: string;
+}
+
+/** UpdateSecretVersionStage: move `stage` off `from` (if given) and onto `to` (if given). */
+export interface StageMove {
+  stage: string;
+  from?: string;
+  to?: string;
 }
 
 export function notFound(name: string): KmsError {
@@ -86,16 +101,21 @@ export class SecretService {
     SecretVersion,
     { value: string; keyId: string; keyVersionId: string }
   >();
+  /** The purge at the end of a secret's recovery window, by secret name. */
+  private readonly purgeJob: JobType<NoPayload>;
 
   constructor(private readonly world: World) {
     this.table = world.store.table<SecretRecord>('secrets');
-    world.scheduler.register(PURGE_JOB, (job) => {
-      const scope = job.payload as unknown as Scope;
-      const secret = this.table.get(partitionOf(scope), String(job.payload.name));
-      if (secret?.plannedDeleteTime === undefined) return 'nothing to purge';
-      this.purge(scope, secret);
-      return `secret ${secret.name} deleted (its recovery window ended)`;
-    });
+    this.purgeJob = world.scheduler.define(
+      'secret.purge',
+      ({ scope, id }) => {
+        const secret = this.table.get(partitionOf(scope), id);
+        if (secret?.plannedDeleteTime === undefined) return 'nothing to purge';
+        this.purge(scope, secret);
+        return `secret ${secret.name} deleted (its recovery window ended)`;
+      },
+      { reportId: secretJobReportId('secret.purge') },
+    );
     world.instances.onRelease((scope, instanceId) => {
       for (const secret of this.table.list(partitionOf(scope))) {
         if (secret.dkmsInstanceId === instanceId) this.purge(scope, secret);
@@ -110,7 +130,7 @@ export class SecretService {
 
   /** A secret that exists and is not in its deletion window. */
   get(scope: Scope, name: string): SecretRecord {
-    return this.available(name, this.find(scope, name));
+    return this.outsideDeleteWindow(name, this.find(scope, name));
   }
 
   /**
@@ -118,10 +138,31 @@ export class SecretService {
    * that change a secret and save it.
    */
   view(scope: Scope, name: string): Readonly<SecretRecord> {
-    return this.available(name, this.find(scope, name, true));
+    return this.outsideDeleteWindow(name, this.find(scope, name, true));
   }
 
-  private available<T extends SecretRecord | Readonly<SecretRecord>>(name: string, secret: T | undefined): T {
+  /**
+   * The rules every operation on a secret's values and settings obeys (as `keys.usableKey` for
+   * keys): the secret exists (Forbidden.ResourceNotFound), is not in its deletion window
+   * (Rejected.ResourceInDeleteWindow), and its instance is available (Rejected.Unavailable).
+   */
+  usable(scope: Scope, name: string): SecretRecord {
+    const secret = this.get(scope, name);
+    this.assertAvailable(scope, secret);
+    return secret;
+  }
+
+  /** `usable` for readers: the frozen stored record, never to be changed or saved. */
+  readable(scope: Scope, name: string): Readonly<SecretRecord> {
+    const secret = this.view(scope, name);
+    this.assertAvailable(scope, secret);
+    return secret;
+  }
+
+  private outsideDeleteWindow<T extends SecretRecord | Readonly<SecretRecord>>(
+    name: string,
+    secret: T | undefined,
+  ): T {
     if (!secret) throw notFound(name);
     if (secret.plannedDeleteTime !== undefined) {
       throw new KmsError('Rejected.ResourceInDeleteWindow', `The secret "${name}" is planned to be deleted.`);
@@ -150,8 +191,11 @@ export class SecretService {
     this.table.put(partitionOf(secret), secret.name, secret);
   }
 
-  /** Instance availability first (Rejected.Unavailable), as the service answers for expired instances. */
-  assertAvailable(scope: Scope, secret: SecretRecord): void {
+  /**
+   * The secret's instance (if any) is available: Rejected.Unavailable for an expired one, as the
+   * service answers (the one meaning of "available", as `keys.available`).
+   */
+  assertAvailable(scope: Scope, secret: Readonly<SecretRecord>): void {
     if (secret.dkmsInstanceId) this.world.instances.assertUsable(scope, secret.dkmsInstanceId);
   }
 
@@ -205,7 +249,9 @@ export class SecretService {
       updateTime: now,
       extendedConfig: input.extendedConfig,
       automaticRotation: 'Disabled',
-      policy: input.policy ?? secretPolicy(scope.accountId),
+      policy: input.policy
+        ? validatePolicy('secret', input.policy)
+        : defaultPolicy('secret', scope.accountId),
       versions: [],
     };
     secret.versions.push(
@@ -253,8 +299,75 @@ export class SecretService {
     };
   }
 
+  /**
+   * GetSecretValue's read rule: a managed secret gives only ACSCurrent or ACSPrevious (VersionId is
+   * ignored); a generic one the version asked for by id (which must then carry the stage, if one is
+   * named too) or by stage (ACSCurrent by default). The secret must be `usable`, and its key decides
+   * whether the value can be decrypted.
+   */
+  readValue(scope: Scope, query: ValueQuery): SecretValue {
+    const secret = this.readable(scope, query.name);
+    const { stage, versionId } = query;
+    let version: Readonly<SecretVersion> | undefined;
+    if (secret.type !== 'Generic') {
+      const wanted = stage ?? 'ACSCurrent';
+      if (!READABLE_MANAGED_STAGES.includes(wanted)) {
+        throw new KmsError(
+          'InvalidParameter',
+          'Only ACSCurrent and ACSPrevious can be read from a managed secret.',
+        );
+      }
+      version = secret.versions.find((v) => v.stages.includes(wanted));
+    } else if (versionId !== undefined) {
+      version = secret.versions.find((v) => v.versionId === versionId);
+      if (version && stage !== undefined && !version.stages.includes(stage)) {
+        throw new KmsError('Rejected.InvalidRequest', `Version "${versionId}" has no stage "${stage}".`, {
+          status: 400,
+        });
+      }
+    } else {
+      version = secret.versions.find((v) => v.stages.includes(stage ?? 'ACSCurrent'));
+    }
+    if (!version)
+      throw new KmsError('Forbidden.ResourceNotFound', 'The specified secret version is not found.');
+    return { secret, version, data: this.open(scope, secret, version) };
+  }
+
+  /**
+   * UpdateSecretVersionStage: takes `stage` from `from` (which must hold it) and gives it to `to`;
+   * ACSCurrent and ACSPrevious can only be moved, never removed. The secret must be `usable`.
+   */
+  moveStage(scope: Scope, name: string, move: StageMove): SecretRecord {
+    const secret = this.usable(scope, name);
+    const { stage, from, to } = move;
+    if (!from && !to)
+      throw new KmsError('MissingParameter', 'Give RemoveFromVersion, MoveToVersion or both.');
+    const holder = secret.versions.find((v) => v.stages.includes(stage));
+    if (from !== undefined && holder?.versionId !== from) {
+      throw new KmsError('Rejected.InvalidRequest', `Stage "${stage}" is not on version "${from}".`, {
+        status: 400,
+      });
+    }
+    if (['ACSCurrent', 'ACSPrevious'].includes(stage) && !to) {
+      throw new KmsError(
+        'Rejected.UnsupportedOperation',
+        `${stage} can only be moved to another version, not removed.`,
+      );
+    }
+    if (to) {
+      const target = secret.versions.find((v) => v.versionId === to);
+      if (!target) throw new KmsError('Forbidden.ResourceNotFound', `Version "${to}" is not found.`);
+      this.attachStages(secret, target, [stage]);
+    } else if (holder) {
+      holder.stages = holder.stages.filter((s) => s !== stage);
+    }
+    this.trimVersions(secret);
+    this.save(secret);
+    return secret;
+  }
+
   /** Decrypts a version's value; the key's state and the instance decide whether it can be read. */
-  open(scope: Scope, secret: SecretRecord, version: SecretVersion): string {
+  open(scope: Scope, secret: Readonly<SecretRecord>, version: Readonly<SecretVersion>): string {
     const known = this.opened.get(version);
     if (known) {
       // The key's state and instance decide as on a first read; only the cryptography is not redone.
@@ -354,16 +467,7 @@ export class SecretService {
     }
     secret.plannedDeleteTime = this.world.now() + days * DAY;
     this.save(secret);
-    this.world.scheduler.schedule(
-      `${PURGE_JOB}:${scope.accountId}/${scope.regionId}/${secret.name}`,
-      PURGE_JOB,
-      secret.plannedDeleteTime,
-      {
-        accountId: scope.accountId,
-        regionId: scope.regionId,
-        name: secret.name,
-      },
-    );
+    this.purgeJob.schedule(scope, secret.name, secret.plannedDeleteTime);
     return secret.plannedDeleteTime;
   }
 
@@ -375,13 +479,12 @@ export class SecretService {
     }
     secret.plannedDeleteTime = undefined;
     this.save(secret);
-    this.world.scheduler.cancel(`${PURGE_JOB}:${scope.accountId}/${scope.regionId}/${secret.name}`);
+    this.purgeJob.cancel(scope, secret.name);
   }
 
   purge(scope: Scope, secret: SecretRecord): void {
-    this.world.scheduler.cancel(`${PURGE_JOB}:${scope.accountId}/${scope.regionId}/${secret.name}`);
-    this.world.scheduler.cancel(`secret.rotate:${scope.accountId}/${scope.regionId}/${secret.name}`);
-    this.world.scheduler.cancel(`secret.rotation-finish:${scope.accountId}/${scope.regionId}/${secret.name}`);
+    this.purgeJob.cancel(scope, secret.name);
+    this.world.managed.cancelJobs(scope, secret.name);
     if (secret.dkmsInstanceId) this.world.instances.release(scope, secret.dkmsInstanceId, 'secret');
     this.world.tags.forget(scope, 'secret', secret.name);
     this.table.delete(partitionOf(scope), secret.name);
@@ -427,4 +530,12 @@ export function checkStages(stages: string[]): void {
       throw new KmsError('InvalidParameter', `The stage label "${String(stage)}" is not valid.`);
     }
   }
+}
+
+/**
+ * Secret jobs are reported by their partition and name (`secret.purge:<account>/<region>/<name>`),
+ * as the clock-advance report always named them.
+ */
+export function secretJobReportId(type: string): (scope: Scope, name: string) => string {
+  return (scope, name) => `${type}:${partitionOf(scope)}/${name}`;
 }

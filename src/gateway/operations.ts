@@ -1,5 +1,4 @@
 import { createCipheriv, createDecipheriv, createPrivateKey } from 'node:crypto';
-import { findOperation, invoke } from '../api/index.js';
 import { KEY_USER, SECRET_USER } from '../domain/access-points.js';
 import {
   publicKeyDer,
@@ -13,8 +12,8 @@ import type { ClientKey } from '../domain/client-keys.js';
 import { decodeBlob, invalidCiphertext, type KeySpec, open, seal } from '../domain/crypto.js';
 import { type AsymmetricSpec, generateMaterial, isAsymmetric, isSymmetric } from '../domain/key-specs.js';
 import type { KeyRecord } from '../domain/keys.js';
+import { isoSeconds } from '../domain/time.js';
 import type { Scope, World } from '../domain/world.js';
-import { kms } from '../kms/product.js';
 import { KmsError } from '../protocol/errors.js';
 import type { Message } from './messages.js';
 
@@ -421,35 +420,32 @@ export const operations: Record<string, Operation> = {
       throw new KmsError('Forbidden.ResourceNotFound', `The secret "${name}" is not found.`);
     }
     allow(ctx, instanceId, SECRET_USER, `secret/${secret.name}`);
-    const raw: Record<string, string> = { SecretName: secret.name };
-    if (text(request, 'VersionStage')) raw.VersionStage = text(request, 'VersionStage');
-    if (text(request, 'VersionId')) raw.VersionId = text(request, 'VersionId');
-    if (request.FetchExtendedConfig === true) raw.FetchExtendedConfig = 'true';
-    // The OpenAPI's own GetSecretValue reads the value: the same stages, versions and refusals.
-    return invoke(findOperation('GetSecretValue'), raw, {
-      action: 'GetSecretValue',
-      requestId: ctx.requestId,
-      principal: {
-        accessKeyId: ctx.clientKey.clientKeyId,
-        accountId: ctx.scope.accountId,
-        name: ctx.clientKey.aapName,
-      },
-      scope: ctx.scope,
-      world: ctx.world,
-      product: kms,
-    }).then((value) => ({
-      SecretName: value.SecretName,
-      SecretType: value.SecretType,
-      SecretData: value.SecretData,
-      SecretDataType: value.SecretDataType,
-      VersionStages: (value.VersionStages as { VersionStage: string[] }).VersionStage,
-      VersionId: value.VersionId,
-      CreateTime: value.CreateTime,
-      LastRotationDate: value.LastRotationDate ?? '',
-      NextRotationDate: value.NextRotationDate ?? '',
-      ExtendedConfig: value.ExtendedConfig ?? '',
-      AutomaticRotation: value.AutomaticRotation ?? '',
-      RotationInterval: value.RotationInterval ?? '',
-    }));
+    // The domain's read rule, as the OpenAPI's GetSecretValue: the same stages, versions and refusals.
+    const {
+      secret: read,
+      version,
+      data,
+    } = ctx.world.secrets.readValue(ctx.scope, {
+      name: secret.name,
+      stage: text(request, 'VersionStage') || undefined,
+      versionId: text(request, 'VersionId') || undefined,
+    });
+    return {
+      SecretName: read.name,
+      SecretType: read.type,
+      SecretData: data,
+      SecretDataType: version.dataType,
+      VersionStages: [...version.stages],
+      VersionId: version.versionId,
+      CreateTime: isoSeconds(version.createTime),
+      LastRotationDate: read.lastRotationDate === undefined ? '' : isoSeconds(read.lastRotationDate),
+      NextRotationDate: read.nextRotationDate === undefined ? '' : isoSeconds(read.nextRotationDate),
+      ExtendedConfig:
+        request.FetchExtendedConfig === true && read.extendedConfig
+          ? JSON.stringify(read.extendedConfig)
+          : '',
+      AutomaticRotation: read.automaticRotation,
+      RotationInterval: read.rotationIntervalSeconds === undefined ? '' : `${read.rotationIntervalSeconds}s`,
+    };
   },
 };

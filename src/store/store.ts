@@ -444,23 +444,28 @@ export class Store {
    * journal not yet flushed), so a request that fails changes nothing. An error that carries
    * `keepChanges: true` keeps them (a failure the service records, such as a rotation marked
    * Invalid). Synchronous on purpose: no other request's writes can interleave.
+   *
+   * A transaction inside another is a savepoint: if it throws, the writes it made are undone (the
+   * outer one's stay, and the outer one decides about them); a scheduled job that fails inside a
+   * request, or a rotation that fails inside its job, undoes only itself.
    */
   transaction<T>(fn: () => T): T {
-    if (this.undo) return fn();
-    const undo: JournalEntry[] = [];
+    const outer = this.undo;
+    const undo: JournalEntry[] = outer ?? [];
+    const undoMark = undo.length;
     const mark = this.pending.length;
-    this.undo = undo;
+    if (!outer) this.undo = undo;
     try {
       return fn();
     } catch (error) {
       if ((error as { keepChanges?: boolean } | undefined)?.keepChanges !== true) {
-        for (const entry of undo.reverse()) this.apply(entry);
+        for (const entry of undo.splice(undoMark).reverse()) this.apply(entry);
         this.pending.length = mark;
         for (const listener of this.rollbackListeners.values()) listener();
       }
       throw error;
     } finally {
-      this.undo = undefined;
+      if (!outer) this.undo = undefined;
     }
   }
 
