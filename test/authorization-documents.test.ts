@@ -426,3 +426,88 @@ describe('compiled policy cache', () => {
     expect(cache.size).toBe(0);
   });
 });
+
+describe('policy documents: never a crash', () => {
+  it('answers PolicyDocumentError or a policy for thousands of mangled documents', () => {
+    // A fixed-seed generator (mulberry32), so a failure replays.
+    let seed = 25;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const atoms: unknown[] = [
+      null,
+      true,
+      0,
+      -1.5,
+      '',
+      '*',
+      'kms:*',
+      'acs:kms:*:*:key/*',
+      '10.0.0.0/8',
+      '2026-01-01T00:00:00Z',
+      '__proto__',
+      'StringEquals',
+      'acs:SourceIp',
+      [],
+      {},
+    ];
+    const keys = [
+      'Version',
+      'Statement',
+      'Effect',
+      'Action',
+      'NotAction',
+      'Resource',
+      'Principal',
+      'Condition',
+      'RAM',
+      'IpAddress',
+      'acs:SourceIp',
+      'x',
+    ];
+    const value = (depth: number): unknown => {
+      if (depth > 4 || random() < 0.4) return pick(atoms);
+      if (random() < 0.5) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(random() * 4) }, () => [pick(keys), value(depth + 1)]),
+      );
+    };
+    const base = {
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'kms:*',
+          Resource: '*',
+          Principal: { RAM: '*' },
+          Condition: { Bool: { 'acs:SecureTransport': 'true' } },
+        },
+      ],
+    };
+    const kinds: PolicyDocumentKind[] = ['Identity', 'Trust', 'Session', 'KeyPolicy', 'SecretPolicy'];
+    let accepted = 0;
+    for (let i = 0; i < 3_000; i++) {
+      const candidate = structuredClone(base) as Record<string, unknown>;
+      const statement = (candidate.Statement as Record<string, unknown>[])[0] as Record<string, unknown>;
+      const target = random() < 0.3 ? candidate : statement;
+      target[pick(keys)] = value(0);
+      if (random() < 0.3) delete statement[pick(keys)];
+      const text =
+        random() < 0.1
+          ? JSON.stringify(candidate).slice(0, -1 - Math.floor(random() * 5))
+          : JSON.stringify(candidate);
+      try {
+        compilePolicy(text, pick(kinds));
+        accepted++;
+      } catch (error) {
+        expect(error).toBeInstanceOf(PolicyDocumentError);
+        expect((error as PolicyDocumentError).status).toBe(400);
+      }
+    }
+    expect(accepted).toBeGreaterThan(0);
+  });
+});
