@@ -1,5 +1,4 @@
 import type { AuthorizationDecision, DenyingPolicyType } from './evaluate.js';
-import type { Principal } from './principals.js';
 import { principalDisplayName } from './principals.js';
 
 /**
@@ -43,10 +42,6 @@ export interface DecodedDiagnosticMessage {
   AuthConditions: { ConditionKey: string; ConditionValues: string[] }[];
 }
 
-function principalType(principal: Principal): string {
-  return principal.type;
-}
-
 /** The AccessDeniedDetail of a denial; undefined for an Allow. */
 export function accessDeniedDetail(decision: AuthorizationDecision): AccessDeniedDetail | undefined {
   if (decision.decision === 'Allow') return undefined;
@@ -71,7 +66,7 @@ export function diagnosticMessage(decision: AuthorizationDecision): DecodedDiagn
     AuthAction: decision.action,
     AuthResource: decision.resource,
     AuthPrincipal: {
-      AuthPrincipalType: principalType(decision.principal),
+      AuthPrincipalType: decision.principal.type,
       AuthPrincipalOwnerId: decision.principal.accountId,
       AuthPrincipalDisplayName: principalDisplayName(decision.principal),
     },

@@ -5,7 +5,7 @@
  * no world: the caller passes the virtual clock's value and the policies). Sources: the shared facts
  * file `ram-authorization.md`, cited as "facts §n" in each module.
  *
- * ## Documents — policy-document.ts, conditions.ts, wildcard.ts, ip.ts
+ * ## Documents — policy-document.ts, policy-cache.ts, conditions.ts, wildcard.ts, ip.ts
  * `compilePolicy(textOrObject, kind)` validates and compiles in one pass and returns an immutable
  * `CompiledPolicy` (matchers prebuilt), or throws `PolicyDocumentError` (a `KmsError`, status 400)
  * in the code of the API that received it:
@@ -37,7 +37,7 @@
  * matched[{policy, policyType, policyVersion?, statement, sid?, effect, principalMatch?}],
  * unevaluated[{policy, policyType, statement, reason}], policyType? (denials), reason, conditions }`.
  *
- * ## KMS operations — kms-actions.ts
+ * ## KMS operations — kms-actions.ts, kms-checks.ts
  * `KMS_OPERATION_CHECKS` (operation → action(s) and resource reference(s)) and
  * `checksFor(operation, params, resolver) → AuthorizationCheck[]` (action, resource ARN, owner, tags,
  * resource policy), with a `ResourceResolver` the wiring implements over the world;
@@ -68,6 +68,8 @@ export * from './evaluate.js';
 export * from './grammar-error.js';
 export * from './ip.js';
 export * from './kms-actions.js';
+export * from './kms-checks.js';
+export * from './policy-cache.js';
 export * from './policy-document.js';
 export * from './principals.js';
 export * from './system-policies.js';
