@@ -12,7 +12,14 @@ The SDK's source is parsed (Python `ast`), never imported, so no SDK dependency 
     python3 scripts/sdk-models.py --installed           # the package importable by this interpreter
     ... --out spec/sdk-models.json                      # default: stdout
 
-`spec/sdk-models.json` is this script's output for the pinned version; src/api/spec.ts reads it.
+Another product's SDK, same format (`--package NAME==VERSION`; no "retired" section):
+
+    python3 scripts/sdk-models.py --package alibabacloud_ram20150501==1.3.0 --out spec/ram-2015-05-01.sdk-models.json
+    python3 scripts/sdk-models.py --package alibabacloud_sts20150401==1.2.0 --out spec/sts-2015-04-01.sdk-models.json
+
+`spec/sdk-models.json` is this script's output for the pinned KMS version; src/api/spec.ts reads it.
+The RAM and STS files are pinned to the newest releases PyPI offered when they were generated
+(`pip index versions alibabacloud_ram20150501`, 2026-12: 1.3.0; `alibabacloud_sts20150401`: 1.2.0).
 
 Operations the release dropped (the ten certificate operations left the SDK in 3.0.0) are written
 under "retired", from the last release that had them (RETIRED_FROM, downloaded the same way; 2.x
@@ -30,7 +37,9 @@ import sys
 import tempfile
 import zipfile
 
-PACKAGE = 'alibabacloud_kms20160120'
+KMS_PACKAGE = 'alibabacloud_kms20160120'
+# The package being read; --package changes it (module-level so the helpers below can name it).
+PACKAGE = KMS_PACKAGE
 # The last release with all ten certificate operations (2.4.0 already lacks CreateCertificate).
 RETIRED_FROM = '2.3.1'
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -82,7 +91,12 @@ def dist_version(sdk_dir):
 # --- models -----------------------------------------------------------------------------------
 
 def annotation_text(node):
-    return ast.unparse(node) if node is not None else 'Any'
+    return strip_models_prefix(ast.unparse(node)) if node is not None else 'Any'
+
+
+def strip_models_prefix(text):
+    """`kms_20160120_models.X`, `ram_20150501_models.X`, `main_models.X` → `X`."""
+    return re.sub(r'\b\w+_models\.', '', text)
 
 
 def model_classes(sdk_dir):
@@ -151,7 +165,7 @@ SCALARS = {'str': 'string', 'int': 'integer', 'bool': 'boolean', 'float': 'numbe
 
 
 def type_of(annotation, classes, seen=()):
-    text = annotation.replace('kms_20160120_models.', '').replace('main_models.', '').strip()
+    text = annotation.strip()
     if text in SCALARS:
         return {'type': SCALARS[text]}
     m = re.match(r'^List\[(.*)\]$', text)
@@ -196,7 +210,7 @@ def client_operations(sdk_dir, classes):
                 action = sub.value.value
         if not action:
             continue
-        request_class = annotation_text(fn.args.args[1].annotation).replace('kms_20160120_models.', '').replace('main_models.', '') \
+        request_class = annotation_text(fn.args.args[1].annotation) \
             if len(fn.args.args) > 2 else None
         styles = {}   # wire name → style, from array_to_string_with_specified_style(tmp_req.x, 'Name', 'json')
         positions = {}  # wire name → Query/Body
@@ -228,7 +242,7 @@ def client_operations(sdk_dir, classes):
             if 'items' in param:
                 param['items'].pop('properties', None)
             params.append(param)
-        response_class = annotation_text(fn.returns).replace('kms_20160120_models.', '').replace('main_models.', '')
+        response_class = annotation_text(fn.returns)
         body_class = response_class + 'Body'
         operations[action] = {
             'request': params,
@@ -239,12 +253,20 @@ def client_operations(sdk_dir, classes):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--package', help='NAME==VERSION of another SDK package (default: the pinned KMS one)')
     parser.add_argument('--version')
     parser.add_argument('--sdk-dir')
     parser.add_argument('--installed', action='store_true')
     parser.add_argument('--out')
     parser.add_argument('--no-retired', action='store_true')
     args = parser.parse_args()
+    global PACKAGE
+    if args.package:
+        name, sep, pinned = args.package.partition('==')
+        if not sep or not pinned:
+            raise SystemExit('--package takes NAME==VERSION')
+        PACKAGE = name.replace('-', '_')
+        args.version = pinned
     with tempfile.TemporaryDirectory() as tmp:
         if args.sdk_dir:
             sdk_dir = os.path.abspath(args.sdk_dir)
@@ -262,7 +284,7 @@ def main():
                        'generatedBy': 'scripts/sdk-models.py (do not edit by hand)'},
             'operations': client_operations(sdk_dir, classes),
         }
-        if not args.no_retired:
+        if not args.no_retired and PACKAGE == KMS_PACKAGE:
             older_dir = download(RETIRED_FROM, os.path.join(tmp, 'retired'))
             older = client_operations(older_dir, model_classes(older_dir))
             data['retired'] = {

@@ -1,0 +1,91 @@
+/**
+ * RAM's wildcard patterns: `*` is any run of characters (the empty one included) and `?` exactly one
+ * (facts §1, "Policy structure and syntax"). Used for Action, Resource, Principal and StringLike.
+ *
+ * No regular expression is ever built from a policy: a pattern is split once at its stars into
+ * literal segments, and matching places each segment at its leftmost position after the previous
+ * one (which is correct for star-separated segments: a later, longer placement can only leave less
+ * room for the rest). Cost: O(text length × pattern length) at worst, never exponential, so a
+ * pathological `a*a*a*…b` is as cheap as any other pattern of its length.
+ */
+export interface WildcardPattern {
+  /** The pattern as written (for explanations). */
+  readonly source: string;
+  /** True when the text must be lower-cased before `matches` (the pattern was, at compile time). */
+  readonly ignoreCase: boolean;
+  matches(text: string): boolean;
+}
+
+const ANY: WildcardPattern['matches'] = () => true;
+
+export function compileWildcard(pattern: string, options: { ignoreCase?: boolean } = {}): WildcardPattern {
+  const ignoreCase = options.ignoreCase === true;
+  const source = pattern;
+  const text = ignoreCase ? pattern.toLowerCase() : pattern;
+  const segments = text.split('*');
+  if (segments.length === 1) {
+    const only = segments[0] as string;
+    if (!only.includes('?')) return { source, ignoreCase, matches: (s) => s === only };
+    return { source, ignoreCase, matches: (s) => s.length === only.length && segmentAt(s, 0, only) };
+  }
+  const first = segments[0] as string;
+  const last = segments[segments.length - 1] as string;
+  const middle = segments.slice(1, -1).filter((segment) => segment.length > 0);
+  if (first === '' && last === '' && middle.length === 0) return { source, ignoreCase, matches: ANY };
+  const firstPlain = !first.includes('?');
+  const lastPlain = !last.includes('?');
+  // `prefix*`: the commonest shape in policies (`kms:Describe*`, `acs:kms:*:*:key*` is not, but
+  // `acs:kms:cn-hangzhou:123:key/*` is).
+  if (middle.length === 0 && last === '' && firstPlain) {
+    return { source, ignoreCase, matches: (s) => s.startsWith(first) };
+  }
+  const fixed = first.length + last.length;
+  return {
+    source,
+    ignoreCase,
+    matches(s: string): boolean {
+      if (s.length < fixed) return false;
+      if (!(firstPlain ? s.startsWith(first) : segmentAt(s, 0, first))) return false;
+      const end = s.length - last.length;
+      if (!(lastPlain ? s.endsWith(last) : segmentAt(s, end, last))) return false;
+      let from = first.length;
+      for (const segment of middle) {
+        const at = findSegment(s, segment, from, end);
+        if (at < 0) return false;
+        from = at + segment.length;
+      }
+      return true;
+    },
+  };
+}
+
+/** Whether `segment` (with `?` for any one character) matches `s` at `at`. */
+function segmentAt(s: string, at: number, segment: string): boolean {
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment.charCodeAt(i);
+    if (c !== 63 /* ? */ && c !== s.charCodeAt(at + i)) return false;
+  }
+  return true;
+}
+
+/** Leftmost index ≥ from where `segment` fits entirely before `end`, or -1. */
+function findSegment(s: string, segment: string, from: number, end: number): number {
+  if (!segment.includes('?')) {
+    const at = s.indexOf(segment, from);
+    return at >= 0 && at + segment.length <= end ? at : -1;
+  }
+  for (let at = from; at + segment.length <= end; at++) if (segmentAt(s, at, segment)) return at;
+  return -1;
+}
+
+/** Whether any of the patterns matches (the text is lower-cased once if any pattern needs it). */
+export function anyMatches(patterns: readonly WildcardPattern[], text: string): boolean {
+  let lower: string | undefined;
+  for (const pattern of patterns) {
+    if (pattern.ignoreCase) {
+      lower ??= text.toLowerCase();
+      if (pattern.matches(lower)) return true;
+    } else if (pattern.matches(text)) return true;
+  }
+  return false;
+}
