@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { operations } from '../src/api/spec.js';
+import { kms } from '../src/kms/product.js';
+
+const { operations } = kms.spec;
+
 import {
   type AttachedPolicy,
   attachedSystemPolicy,
