@@ -8,6 +8,7 @@ import './certificates.js';
 import './tags.js';
 import './secrets.js';
 import './access-points.js';
+import './data-keys.js';
 
 export { findOperation, implementedOperations, invoke, isImplemented, run } from './registry.js';
 export { API_VERSION, endpoints, operations } from './spec.js';
