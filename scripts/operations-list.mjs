@@ -39,7 +39,9 @@ export function renderBlock({ known, implemented, sdk }) {
     '',
     `Implemented (${implemented.length}): ${list(implemented)}.`,
     '',
-    `Known, not implemented yet — answer HTTP 400 \`UnsupportedOperation\` (${missing.length}): ${list(missing)}.`,
+    missing.length === 0
+      ? 'Known, not implemented: none.'
+      : `Known, not implemented yet — answer HTTP 400 \`UnsupportedOperation\` (${missing.length}): ${list(missing)}.`,
     '',
     'Typed clients tested (their own methods and response models, `npm run conformance`):',
     ...testedClients().map((c) => `- ${c}`),

@@ -39,7 +39,12 @@ program
       .env('KMS_EMULATOR_HTTPS_PORT')
       .argParser(port),
   )
-  .addOption(new Option('--tls-cert <file>', 'PEM certificate for the TLS listener (default: self-signed)'))
+  .addOption(
+    new Option(
+      '--tls-cert <file>',
+      'PEM certificate for the TLS listener (default: one issued by the local CA, see `kms-emulator ca`)',
+    ),
+  )
   .addOption(new Option('--tls-key <file>', 'PEM private key for the TLS listener'))
   .addOption(
     new Option(
@@ -195,20 +200,41 @@ program
 program
   .command('ca')
   .description(
-    "print the path of the local CA certificate the TLS listener's certificates chain to (made if missing)",
+    "print the path of the local CA certificate the TLS listener's certificates chain to (made if missing): " +
+      'the one beside --state (pass the same --state as `start`), or with --url the one a running emulator serves',
   )
   .addOption(
     new Option('--state <file>', 'state file the CA is kept beside, or :memory:')
       .env('KMS_EMULATOR_STATE')
       .default(DEFAULT_STATE_FILE),
   )
+  .addOption(
+    new Option(
+      '--url <url>',
+      "a running emulator's HTTP URL: fetch its CA from /_emulator/tls-certificate into a file",
+    ),
+  )
+  .addOption(
+    new Option('--control-token <token>', 'the control token of that emulator, if it has one').env(
+      'KMS_EMULATOR_CONTROL_TOKEN',
+    ),
+  )
   .option('--pem', 'print the certificate itself instead of its path')
-  .action(async (opts: { state: string; pem?: boolean }) => {
+  .action(async (opts: { state: string; url?: string; controlToken?: string; pem?: boolean }) => {
+    const userDir = join(tmpdir(), `kms-emulator-${userInfo().uid}`);
+    if (opts.url) {
+      const { fetchRunningCa } = await import('./control/ca-file.js');
+      try {
+        const fetched = await fetchRunningCa(opts.url, userDir, opts.controlToken);
+        console.log(opts.pem ? fetched.pem.trimEnd() : fetched.path);
+      } catch (error) {
+        console.error(`kms-emulator: ${(error as Error).message}`);
+        process.exit(1);
+      }
+      return;
+    }
     const { getOrCreateLocalCa } = await import('./protocol/tls.js');
-    const dir =
-      opts.state && opts.state !== ':memory:'
-        ? dirname(opts.state)
-        : join(tmpdir(), `kms-emulator-${userInfo().uid}`);
+    const dir = opts.state && opts.state !== ':memory:' ? dirname(opts.state) : userDir;
     const ca = await getOrCreateLocalCa(dir);
     console.log(opts.pem ? ca.certPem.trimEnd() : resolve(ca.certPath));
   });

@@ -334,4 +334,22 @@ describe('ExportDataKey / GenerateAndExportDataKey under a public key', () => {
       ).Plaintext,
     ).toBe('eA==');
   });
+
+  it('HMAC KeySpecs are spelled as the SDK names the algorithms (HMAC_SHA_256); a near miss is refused, naming them', async () => {
+    for (const spec of ['HMAC_SM3', 'HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512']) {
+      const meta = (await kms.call('CreateKey', { KeySpec: spec })).KeyMetadata;
+      expect(meta).toMatchObject({ KeySpec: spec, KeyUsage: 'GENERATE/VERIFY_MAC' });
+      expect(
+        (await kms.call('GenerateMac', { KeyId: meta.KeyId, Algorithm: spec, Message: 'aGk=' })).Algorithm,
+      ).toBe(spec);
+    }
+    for (const spec of ['HMAC_SHA256', 'hmac_sha_256', 'HMAC_256']) {
+      const error = await kms.call('CreateKey', { KeySpec: spec }).then(
+        () => undefined,
+        (e: { code?: string; message?: string }) => e,
+      );
+      expect(error?.code).toBe('InvalidParameter');
+      expect(error?.message).toContain('HMAC_SM3, HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512');
+    }
+  });
 });

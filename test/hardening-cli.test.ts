@@ -54,4 +54,46 @@ describe('kms-emulator start/ca (#12 §5, §6)', () => {
       await run.stop();
     }
   });
+
+  it("`kms-emulator ca --url` fetches the running emulator's CA, whatever its --state; `ca` alone is another CA", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-ca-url-'));
+    const state = join(dir, 'elsewhere', 'state.json');
+    const run = runCli(['start', '--port', '0', '--https-port', '0', '--state', state]);
+    try {
+      const url = await run.listening();
+      const served = await (await fetch(`${url}/_emulator/tls-certificate`)).text();
+      const fetched = runCli(['ca', '--url', url], { TMPDIR: dir });
+      expect(await fetched.exited).toBe(0);
+      const path = fetched.output().trim();
+      expect(readFileSync(path, 'utf8')).toBe(served);
+      // The same --state finds the same CA; a bare `ca` (the default state) does not.
+      const same = runCli(['ca', '--state', state]);
+      await same.exited;
+      expect(readFileSync(same.output().trim(), 'utf8')).toBe(served);
+      const bare = runCli(['ca', '--pem'], { KMS_EMULATOR_STATE: join(dir, 'default', 'state.json') });
+      await bare.exited;
+      expect(bare.output().trim()).not.toBe(served.trim());
+      const pem = runCli(['ca', '--url', url, '--pem'], { TMPDIR: dir });
+      await pem.exited;
+      expect(pem.output().trim()).toBe(served.trim());
+    } finally {
+      await run.stop();
+    }
+    const plain = runCli(['start', '--port', '0', '--state', ':memory:']);
+    try {
+      const url = await plain.listening();
+      const refused = runCli(['ca', '--url', url]);
+      expect(await refused.exited).toBe(1);
+      expect(refused.output()).toMatch(/has no TLS listener/);
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it('`start --help` says the TLS certificate is issued by the local CA (not self-signed)', async () => {
+    const help = runCli(['start', '--help']);
+    await help.exited;
+    expect(help.output()).not.toMatch(/self-signed/);
+    expect(help.output().replace(/\s+/g, ' ')).toMatch(/issued by the local CA/);
+  });
 });

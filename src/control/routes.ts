@@ -5,6 +5,7 @@ import type { Emulator } from '../emulator.js';
 import { expressModule } from '../lazy-express.js';
 import { KmsError } from '../protocol/errors.js';
 import { sendJson } from '../protocol/pieces.js';
+import { dataKeyRoutes } from './data-keys.js';
 import { fixtureRoutes } from './fixtures.js';
 import { instanceRoutes } from './instances.js';
 import { secretRoutes } from './secrets.js';
@@ -19,6 +20,7 @@ export function controlRoutes(emulator: Emulator): Router {
   router.use(fixtureRoutes(emulator));
   router.use(instanceRoutes(emulator));
   router.use(secretRoutes(emulator));
+  router.use(dataKeyRoutes(emulator));
   router.use(dashboardPage());
   router.use(dashboardDataRoutes(emulator));
 

@@ -84,7 +84,20 @@ export const ASYMMETRIC_SPECS: Record<AsymmetricSpec, AsymmetricInfo> = {
   },
 };
 
-/** HMAC specs: the one algorithm each allows, the digest behind it and the key length (bytes). */
+/**
+ * HMAC specs: the one algorithm each allows, the digest behind it and the key length (bytes).
+ * The spellings, checked for #26 §3 (underscores: `HMAC_SHA_256`, not `HMAC_SHA256`):
+ * - the newest SDK's models (alibabacloud_kms20160120 3.3.1, GenerateMacRequest/VerifyMacRequest and
+ *   their responses, `Algorithm`): "Valid values vary based on the key specification: HMAC_SM3,
+ *   HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512" — one algorithm per spec, named alike;
+ * - CreateKey's `KeySpec` docstring (same SDK) lists no values and points to the product page "Key
+ *   management types and key specifications" (help.aliyun.com document 480161), which says HMAC keys
+ *   need instance version 4.1.0 or later and do not rotate; the bundled api-docs (June 2024), the
+ *   seed documents and the Terraform provider's `alicloud_kms_key` `key_spec` list (Aliyun_AES_*,
+ *   Aliyun_SM4, RSA_*, EC_*) name no HMAC spec at all.
+ * No source spells a KeySpec otherwise, so these are the names accepted; a near miss
+ * (`HMAC_SHA256`, `hmac_sha_256`) answers InvalidParameter listing them.
+ */
 export const MAC_SPECS: Record<MacSpec, { algorithm: string; digest: string; bytes: number }> = {
   HMAC_SM3: { algorithm: 'HMAC_SM3', digest: 'sm3', bytes: 32 },
   HMAC_SHA_224: { algorithm: 'HMAC_SHA_224', digest: 'sha224', bytes: 28 },
@@ -121,7 +134,8 @@ export function checkSpecAndUsage(
   usage: string | undefined,
 ): { spec: AnyKeySpec; usage: string } {
   if (!isKeySpec(spec)) {
-    throw new KmsError('InvalidParameter', `The specified parameter "KeySpec" is not valid: ${spec}.`);
+    const hint = /^hmac/i.test(spec) ? ` The HMAC key specs are ${Object.keys(MAC_SPECS).join(', ')}.` : '';
+    throw new KmsError('InvalidParameter', `The specified parameter "KeySpec" is not valid: ${spec}.${hint}`);
   }
   const allowed = usagesOf(spec);
   const chosen = usage || (allowed[0] as string);

@@ -255,6 +255,11 @@ export class KeyService {
     return key as KeyRecord;
   }
 
+  /** A key by its ID, or undefined: the stored (frozen) record, for readers. */
+  find(scope: Scope, keyId: string): Readonly<KeyRecord> | undefined {
+    return this.keys.peek(partitionOf(scope), keyId);
+  }
+
   /** The key-state rules every cryptographic operation obeys. */
   usableKey(scope: Scope, ref: string): KeyRecord {
     return this.checkUsable(scope, this.resolve(scope, ref));

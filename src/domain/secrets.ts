@@ -192,6 +192,18 @@ export class SecretService {
   }
 
   /**
+   * The key DescribeSecret names: the one the caller gave CreateSecret, or none for a secret under
+   * the service's own key (created without EncryptionKeyId). The service does not name a key the
+   * caller never chose: Terraform's alicloud_kms_secret copies EncryptionKeyId into an Optional,
+   * ForceNew attribute, and the provider's acceptance tests create secrets without a key and
+   * re-plan with no changes against the real service.
+   */
+  chosenKeyId(scope: Scope, secret: Readonly<SecretRecord>): string | undefined {
+    const key = this.world.keys.find(scope, secret.encryptionKeyId);
+    return key?.managed ? undefined : secret.encryptionKeyId;
+  }
+
+  /**
    * The secret's instance (if any) is available: Rejected.Unavailable for an expired one, as the
    * service answers (the one meaning of "available", as `keys.available`).
    */

@@ -4,8 +4,10 @@ import { AccountDirectory } from './accounts.js';
 import { AsymmetricKeys } from './asymmetric.js';
 import { BackingResources } from './backing.js';
 import { CertificateService } from './certificates.js';
+import { ChallengeSigner } from './challenge.js';
 import { ClientKeys } from './client-keys.js';
 import type { VirtualClock } from './clock.js';
+import { ManagedDataKeys } from './data-keys.js';
 import { IdFactory } from './ids.js';
 import { InstanceCertificates } from './instance-ca.js';
 import { InstanceService } from './instances.js';
@@ -49,6 +51,8 @@ export class World {
   readonly accessPoints: AccessPoints;
   readonly clientKeys: ClientKeys;
   readonly instanceCa: InstanceCertificates;
+  readonly dataKeys: ManagedDataKeys;
+  readonly challenges: ChallengeSigner;
 
   /** `masterKey` wraps key material at rest; without one it is drawn from `random` (in-memory state). */
   constructor(
@@ -75,6 +79,8 @@ export class World {
     this.accessPoints = new AccessPoints(this);
     this.clientKeys = new ClientKeys(this);
     this.instanceCa = new InstanceCertificates(store, random, wrappingKey);
+    this.dataKeys = new ManagedDataKeys(this);
+    this.challenges = new ChallengeSigner(store, random, wrappingKey, clock);
   }
 
   now(): number {

@@ -8,5 +8,6 @@ import '../api/certificates.js';
 import '../api/tags.js';
 import '../api/secrets.js';
 import '../api/access-points.js';
+import '../api/data-keys.js';
 
 export { kms } from './product.js';

@@ -457,6 +457,21 @@ export const recipes: Record<string, Recipe[]> = {
       Policy: json({ Version: '1', Statement: [] }),
     })),
   ],
+  // --- managed data keys and GetChallenge ---
+  GetManagedDataKey: [
+    one('a created key, the latest of two versions', async (c) => ({
+      DataKeyName: await managedDataKey(c, true),
+      UseLatest: true,
+    })),
+    one('an imported key, its first version', async (c) => ({ DataKeyName: await managedDataKey(c, false) })),
+  ],
+  ListManagedDataKeyVersions: [
+    one('a key with two versions', async (c) => ({
+      DataKeyName: await managedDataKey(c, true),
+      PageSize: 1,
+    })),
+  ],
+  GetChallenge: [one('any', () => ({}))],
   // --- asymmetric keys and HMAC ---
   GetPublicKey: [
     one('an RSA key pair', async (c) => keyPair(c, 'RSA_2048', 'ENCRYPT/DECRYPT')),
@@ -818,4 +833,18 @@ async function accessPoint(c: Caller): Promise<string> {
 async function clientKey(c: Caller): Promise<string> {
   return (await c.call('CreateClientKey', { AapName: await accessPoint(c), Password: CLIENT_KEY_PASSWORD }))
     .ClientKeyId;
+}
+
+/** A managed data key of the default instance (made through the control plane, as in the console). */
+async function managedDataKey(c: Caller, rotated: boolean): Promise<string> {
+  const { keyId, instanceId } = await keyInInstance(c);
+  const name = unique('contract-dk');
+  await c.control('POST', 'managed-data-keys', {
+    DataKeyName: name,
+    KmsInstanceId: instanceId,
+    KeyId: keyId,
+    ...(rotated ? { Length: 64 } : { Plaintext: Buffer.from('imported data key').toString('base64') }),
+  });
+  if (rotated) await c.control('POST', `managed-data-keys/${encodeURIComponent(name)}/rotate`, {});
+  return name;
 }
