@@ -71,6 +71,21 @@ program
       .default('on'),
   )
   .addOption(
+    new Option(
+      '--authorization <mode>',
+      'authorize RAM users, roles and sessions: enforce, audit (record would-be denials) or off (root pairs are never checked)',
+    )
+      .choices(['enforce', 'audit', 'off'])
+      .env('KMS_EMULATOR_AUTHORIZATION')
+      .default('enforce'),
+  )
+  .addOption(
+    new Option(
+      '--source-ip <ip>',
+      "the caller address acs:SourceIp conditions see (default: the connection's)",
+    ).env('KMS_EMULATOR_SOURCE_IP'),
+  )
+  .addOption(
     new Option('--random-seed <seed>', 'make IDs, request IDs and key material reproducible').env(
       'KMS_EMULATOR_RANDOM_SEED',
     ),
@@ -131,6 +146,8 @@ program
         gatewaySourceIp: opts.gatewaySourceIp as string | undefined,
         state: opts.state as string,
         auth: opts.auth !== 'off',
+        authorization: opts.authorization as 'enforce' | 'audit' | 'off',
+        sourceIp: (opts.sourceIp as string | undefined) || undefined,
         randomSeed,
         defaultRegion: opts.region as string,
         logLevel: opts.logLevel as string,
@@ -174,6 +191,7 @@ program
           gatewayUrl: emulator.gatewayUrl,
           state: opts.state,
           auth: opts.auth,
+          authorization: opts.authorization,
           version: VERSION,
         },
         'kms-emulator listening',

@@ -6,6 +6,12 @@ import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type express from 'express';
 import { type Product, ProductSet } from './api/product.js';
+import {
+  AUTHORIZATION_MODES,
+  type AuthorizationMode,
+  Authorizer,
+  type CallerPolicies,
+} from './authorizer.js';
 import { type ClockState, VirtualClock } from './domain/clock.js';
 import { type Random, SeededRandom, SystemRandom } from './domain/random.js';
 import { DEFAULT_ROTATION_TIMING, type RotationTiming } from './domain/rotation.js';
@@ -66,6 +72,16 @@ export interface EmulatorOptions {
    * answers errors of a request that names no product.
    */
   products?: Product[];
+  /**
+   * Authorization of RAM users, roles and sessions (`--authorization`, KMS_EMULATOR_AUTHORIZATION):
+   * `enforce` (default), `audit` (record would-be denials, let calls through) or `off`. Root pairs
+   * are never evaluated.
+   */
+  authorization?: AuthorizationMode;
+  /** What `acs:ram::<uid>:*` in a key or secret policy names (see the README, Access control). */
+  accountWildcardPrincipal?: 'AccountOnly' | 'AllIdentities';
+  /** The caller address `acs:SourceIp` sees on the OpenAPI (default: the connection's). */
+  sourceIp?: string;
 }
 
 type ResolvedOptions = Required<Pick<EmulatorOptions, 'port' | 'host' | 'defaultRegion' | 'bodyLimit'>> &
@@ -143,6 +159,8 @@ export class Emulator {
   readonly observers = new Observers();
   /** The products this emulator serves (KMS first), each found by the request's Version. */
   readonly products: ProductSet;
+  /** Who may do what (issue #25): the pipeline's authorization step, the simulator's evaluator. */
+  readonly authorizer: Authorizer;
   readonly faults: FaultInjector;
   readonly audit: AuditJournal;
   /** Principals declared by seed files (exported back by GET /_emulator/export). */
@@ -184,6 +202,15 @@ export class Emulator {
     };
     const wall = options.wallClock ?? Date.now;
     this.products = new ProductSet(options.products ?? [kms]);
+    this.authorizer = new Authorizer(
+      {
+        mode:
+          options.authorization ??
+          authorizationModeOf((options.env ?? process.env).KMS_EMULATOR_AUTHORIZATION),
+        accountWildcardPrincipal: options.accountWildcardPrincipal,
+      },
+      (accessKeyId, accountId) => this.callerPolicies(accessKeyId, accountId),
+    );
     this.logger = options.logger ?? createLogger(options.logLevel ?? 'info');
     this.credentials = new Credentials(options.env ?? process.env);
     this.authenticator = new Authenticator(this.credentials, {
@@ -209,6 +236,14 @@ export class Emulator {
       token: controlToken,
       allowedHosts: [this.options.host, ...(options.allowedHosts ?? [])].map((h) => h.toLowerCase()),
     };
+  }
+
+  /**
+   * The policies of the caller an AccessKeyId names, for the authorizer: undefined for an account's
+   * root pair (never evaluated). RAM users, roles and sessions supply theirs.
+   */
+  callerPolicies(_accessKeyId: string, _accountId: string): CallerPolicies | undefined {
+    return undefined;
   }
 
   /** The Express app (control plane, unknown paths; what supertest drives), built on first use. */
@@ -331,6 +366,7 @@ export class Emulator {
     this.authenticator.forgetNonces();
     this.faults.clear();
     this.audit.clear();
+    this.authorizer.clear();
     this.generation += 1;
     this.rotationTiming = { ...DEFAULT_ROTATION_TIMING, ...this.options.rotationTiming };
     this.world = this.newWorld();
@@ -420,6 +456,14 @@ export class Emulator {
     this.servers = [];
     await this.store.close();
   }
+}
+
+function authorizationModeOf(value: string | undefined): AuthorizationMode | undefined {
+  if (value === undefined || value === '') return undefined;
+  const mode = value.trim().toLowerCase() as AuthorizationMode;
+  if (!AUTHORIZATION_MODES.includes(mode))
+    throw new StateFileError(`KMS_EMULATOR_AUTHORIZATION must be one of ${AUTHORIZATION_MODES.join(', ')}.`);
+  return mode;
 }
 
 function boundAddress(server: Server): string {

@@ -24,6 +24,11 @@ export interface CallRecord {
   result?: Record<string, unknown>;
   durationMs: number;
   /**
+   * Authorization denied the call (`ExplicitDeny` | `ImplicitDeny`), or — in audit mode — would have:
+   * the explanation is the authorizer's (GET /_emulator/authorize/denials, the audit journal).
+   */
+  denied?: 'ExplicitDeny' | 'ImplicitDeny';
+  /**
    * The call failed authentication: `accessKeyId` is only what the request claimed. Observers'
    * `before` hooks (faults) never see such a call; `after` hooks do (the audit journal records it).
    */
@@ -116,6 +121,9 @@ export async function runCall<T>(
     if (outcome.kind === 'error') {
       record.status = outcome.error.status;
       record.code = outcome.error.code;
+      const detail = outcome.error.details?.AccessDeniedDetail as { NoPermissionType?: string } | undefined;
+      if (detail?.NoPermissionType === 'ExplicitDeny' || detail?.NoPermissionType === 'ImplicitDeny')
+        record.denied = detail.NoPermissionType;
     }
     record.durationMs = durationMs;
     emulator.observers.after(record);

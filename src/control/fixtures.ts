@@ -7,6 +7,7 @@ import { AUDIT_PAGE_LIMIT } from '../testkit/audit.js';
 import type { FaultRuleInput } from '../testkit/faults.js';
 import { applySeed, exportSeed, parseSeed, type Seed, SeedError } from '../testkit/seed.js';
 import { toYaml } from '../testkit/yaml.js';
+import { decisionView } from './authorization.js';
 import { handle } from './routes.js';
 
 function pageNumber(value: string | undefined, fallback: number, name: string): number {
@@ -116,7 +117,12 @@ export function fixtureRoutes(emulator: Emulator): Router {
         limit,
       );
       const next = offset + events.length;
-      return { events, total, ...(next < total ? { nextOffset: next } : {}) };
+      // A denial carries its explanation while the authorizer still holds it (its recent 500).
+      const explained = events.map((event) => {
+        const denial = event.denied ? emulator.authorizer.denialOf(event.requestId) : undefined;
+        return denial ? { ...event, authorization: decisionView(denial.decision) } : event;
+      });
+      return { events: explained, total, ...(next < total ? { nextOffset: next } : {}) };
     }),
   );
   router.delete(

@@ -5,6 +5,7 @@ import type { Emulator } from '../emulator.js';
 import { expressModule } from '../lazy-express.js';
 import { KmsError } from '../protocol/errors.js';
 import { sendJson } from '../protocol/pieces.js';
+import { authorizationRoutes } from './authorization.js';
 import { dataKeyRoutes } from './data-keys.js';
 import { fixtureRoutes } from './fixtures.js';
 import { instanceRoutes } from './instances.js';
@@ -21,6 +22,7 @@ export function controlRoutes(emulator: Emulator): Router {
   router.use(instanceRoutes(emulator));
   router.use(secretRoutes(emulator));
   router.use(dataKeyRoutes(emulator));
+  router.use(authorizationRoutes(emulator));
   router.use(dashboardPage());
   router.use(dashboardDataRoutes(emulator));
 
