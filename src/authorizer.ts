@@ -108,10 +108,19 @@ export class Authorizer {
   }
 
   /**
+   * The caller to evaluate for this call, or undefined when nothing is evaluated (mode off, an
+   * account's root pair): the pipeline's root path stops here, allocating nothing.
+   */
+  callerToCheck(accessKeyId: string, accountId: string): CallerPolicies | undefined {
+    return this.mode === 'off' ? undefined : this.callers(accessKeyId, accountId);
+  }
+
+  /**
    * Decides one call. Answers undefined when nothing was evaluated (root, mode off, an operation that
    * checks nothing); throws the denial in enforce mode; records a denial in either mode.
    */
   authorize(call: {
+    caller: CallerPolicies;
     requestId: string;
     product: Product;
     spec: OperationSpec;

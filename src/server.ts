@@ -232,22 +232,26 @@ export async function handleRpc(
     return () => {
       if (instanceEndpoint)
         checkInstanceOfResource(emulator.world, scope, spec, rpc.params, instanceEndpoint.instanceId);
-      // Root pairs return at once (nothing is evaluated for an account itself).
-      const decision = emulator.authorizer.authorize({
-        requestId: call.requestId,
-        product,
-        spec,
-        params: rpc.params,
-        accessKeyId: principal.accessKeyId,
-        scope,
-        world: emulator.world,
-        context: {
-          sourceIp: emulator.options.sourceIp ?? req.socket.remoteAddress,
-          secureTransport: (req.socket as { encrypted?: boolean }).encrypted === true,
-        },
-        dryRun: rpc.params.DryRun?.trim().toLowerCase() === 'true',
-      });
-      if (decision && decision.decision !== 'Allow') record.denied = decision.decision;
+      // Nothing is evaluated for an account's root pair (nor in mode off): the root path stops here.
+      const caller = emulator.authorizer.callerToCheck(principal.accessKeyId, principal.accountId);
+      if (caller) {
+        const decision = emulator.authorizer.authorize({
+          caller,
+          requestId: call.requestId,
+          product,
+          spec,
+          params: rpc.params,
+          accessKeyId: principal.accessKeyId,
+          scope,
+          world: emulator.world,
+          context: {
+            sourceIp: emulator.options.sourceIp ?? req.socket.remoteAddress,
+            secureTransport: (req.socket as { encrypted?: boolean }).encrypted === true,
+          },
+          dryRun: rpc.params.DryRun?.trim().toLowerCase() === 'true',
+        });
+        if (decision && decision.decision !== 'Allow') record.denied = decision.decision;
+      }
       const result = product.run(spec, rpc.params, {
         action: spec.name,
         requestId: call.requestId,

@@ -143,7 +143,7 @@ describe('authorization of a RAM user on KMS', () => {
     const through = await asUser('Decrypt', { CiphertextBlob: blob });
     expect(through.status).toBe(200);
     const audit = await request(emulator.app).get(
-      '/_emulator/audit?action=Decrypt&principal=' + USER_KEY.accessKeyId,
+      `/_emulator/audit?action=Decrypt&principal=${USER_KEY.accessKeyId}`,
     );
     expect(audit.body.events).toHaveLength(1);
     expect(audit.body.events[0]).toMatchObject({
