@@ -311,7 +311,8 @@ class WorldResources implements ResourceResolver {
       arn: kmsKeyArn(this.regionId, this.accountId, key.keyId),
       ownerId: this.accountId,
       ...this.tags('key', key.keyId),
-      ...(key.dkmsInstanceId && key.policy ? this.policy('default', 'KeyPolicy', key.policy) : {}),
+      // Every key of the emulator is an instance's (the default instance's when none was named).
+      ...(!key.managed && key.policy ? this.policy('default', 'KeyPolicy', key.policy) : {}),
     };
   }
 

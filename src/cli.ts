@@ -18,6 +18,12 @@ function port(value: string): number {
   return n;
 }
 
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  return n;
+}
+
 /** A duration such as 10s, 5m, 48h or 7d (a bare number is seconds), in milliseconds. */
 function duration(value: string): number {
   const parsed = parseDuration(value);
@@ -86,6 +92,14 @@ program
     ).env('KMS_EMULATOR_SOURCE_IP'),
   )
   .addOption(
+    new Option(
+      '--access-management-quota <n>',
+      "other accounts a KMS instance's key and secret policies may name (default 10)",
+    )
+      .env('KMS_EMULATOR_ACCESS_MANAGEMENT_QUOTA')
+      .argParser(count),
+  )
+  .addOption(
     new Option('--random-seed <seed>', 'make IDs, request IDs and key material reproducible').env(
       'KMS_EMULATOR_RANDOM_SEED',
     ),
@@ -148,6 +162,7 @@ program
         auth: opts.auth !== 'off',
         authorization: opts.authorization as 'enforce' | 'audit' | 'off',
         sourceIp: (opts.sourceIp as string | undefined) || undefined,
+        accessManagementQuota: opts.accessManagementQuota as number | undefined,
         randomSeed,
         defaultRegion: opts.region as string,
         logLevel: opts.logLevel as string,

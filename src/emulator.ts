@@ -82,6 +82,11 @@ export interface EmulatorOptions {
   accountWildcardPrincipal?: 'AccountOnly' | 'AllIdentities';
   /** The caller address `acs:SourceIp` sees on the OpenAPI (default: the connection's). */
   sourceIp?: string;
+  /**
+   * The Access Management Quota of each KMS instance: how many other accounts its key and secret
+   * policies may name (undocumented; default 10, `--access-management-quota`).
+   */
+  accessManagementQuota?: number;
 }
 
 type ResolvedOptions = Required<Pick<EmulatorOptions, 'port' | 'host' | 'defaultRegion' | 'bodyLimit'>> &
@@ -313,6 +318,8 @@ export class Emulator {
   private newWorld(): World {
     const world = new World(this.clock, this.newRandom(), this.store, this.masterKey);
     world.managed.timing = { ...this.rotationTiming };
+    if (this.options.accessManagementQuota !== undefined)
+      world.instances.shareQuota = this.options.accessManagementQuota;
     return world;
   }
 

@@ -214,7 +214,14 @@ describe('keys', () => {
     expect(initial.Statement[0].Principal.RAM).toEqual(['acs:ram::1234567890123456:*']);
     const policy = JSON.stringify({
       Version: '1',
-      Statement: [{ Effect: 'Deny', Action: ['kms:*'], Resource: ['*'] }],
+      Statement: [
+        {
+          Effect: 'Deny',
+          Principal: { RAM: ['acs:ram::1234567890123456:*'] },
+          Action: ['kms:*'],
+          Resource: ['*'],
+        },
+      ],
     });
     await kms.call('SetKeyPolicy', { KeyId: keyId, Policy: policy });
     expect((await kms.call('GetKeyPolicy', { KeyId: keyId })).Policy).toBe(policy);

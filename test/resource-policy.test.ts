@@ -10,13 +10,29 @@ import {
 } from '../src/domain/resource-policy.js';
 import { type Emulator, startEmulator } from '../src/index.js';
 import { KmsError } from '../src/protocol/errors.js';
-import { kmsClient } from './helpers/client.js';
+import { advance, kmsClient } from './helpers/client.js';
 
-/** A JSON policy document of exactly `bytes` bytes. */
-function policyOfSize(bytes: number): string {
-  const base = JSON.stringify({ Version: '1', Statement: [], Pad: '' });
-  const text = JSON.stringify({ Version: '1', Statement: [], Pad: 'a'.repeat(bytes - base.length) });
-  expect(Buffer.byteLength(text, 'utf8')).toBe(bytes);
+/** A valid policy document of `bytes` bytes (RAM users of the account as principals, `char` repeated in their names). */
+function policyOfSize(bytes: number, char = 'a'): string {
+  const document = (names: string[]) =>
+    JSON.stringify({
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { RAM: names.map((n) => `acs:ram::1234567890123456:user/${n}`) },
+          Action: ['kms:*'],
+          Resource: ['*'],
+        },
+      ],
+    });
+  const names: string[] = [];
+  // Whole names of 900 characters, then one that makes up the rest (each value stays under the cap).
+  while (Buffer.byteLength(document([...names, char.repeat(900)]), 'utf8') <= bytes)
+    names.push(char.repeat(900));
+  const rest = bytes - Buffer.byteLength(document([...names, '']), 'utf8');
+  const text = document([...names, char.repeat(Math.floor(rest / Buffer.byteLength(char)))]);
+  if (char === 'a') expect(Buffer.byteLength(text, 'utf8')).toBe(bytes);
   return text;
 }
 
@@ -53,7 +69,7 @@ describe('resource-policy: documents', () => {
       expect(validatePolicy(kind, largest)).toBe(largest);
       expect(codeOf(() => validatePolicy(kind, policyOfSize(MAX_POLICY_BYTES + 1)))).toBe('InvalidParameter');
       // 2-byte characters: fewer than 32,768 characters, more than 32,768 bytes.
-      const wide = JSON.stringify({ Version: '1', Statement: [], Pad: 'é'.repeat(16_400) });
+      const wide = policyOfSize(MAX_POLICY_BYTES + 40, 'é');
       expect(wide.length).toBeLessThan(MAX_POLICY_BYTES);
       expect(Buffer.byteLength(wide, 'utf8')).toBeGreaterThan(MAX_POLICY_BYTES);
       expect(codeOf(() => validatePolicy(kind, wide))).toBe('InvalidParameter');
@@ -89,6 +105,43 @@ describe('resource-policy: through the API and the domain', () => {
     );
   });
 
+  it('a document must follow the service grammar (facts §5.1): Version "1", statements, Principal RAM, kms: actions, Resource "*"', async () => {
+    const keyId = (await kms.call('CreateKey', {})).KeyMetadata.KeyId as string;
+    const statement = {
+      Effect: 'Allow',
+      Principal: { RAM: ['acs:ram::1234567890123456:*'] },
+      Action: ['kms:*'],
+      Resource: ['*'],
+    };
+    for (const bad of [
+      { Version: '1', Statement: [] },
+      { Version: '2', Statement: [statement] },
+      { Version: '1', Statement: [{ ...statement, Principal: undefined }] },
+      { Version: '1', Statement: [{ ...statement, Action: ['ecs:*'] }] },
+      { Version: '1', Statement: [{ ...statement, Resource: ['acs:kms:*:*:key/x'] }] },
+      { Version: '1', Statement: [{ ...statement, Effect: 'Maybe' }] },
+    ]) {
+      expect([
+        JSON.stringify(bad),
+        await kms.fails('SetKeyPolicy', { KeyId: keyId, Policy: JSON.stringify(bad) }),
+      ]).toEqual([JSON.stringify(bad), 'InvalidParameter']);
+    }
+    // PolicyName may only be "default".
+    expect(
+      await kms.fails('SetKeyPolicy', {
+        KeyId: keyId,
+        PolicyName: 'other',
+        Policy: JSON.stringify({ Version: '1', Statement: [statement] }),
+      }),
+    ).toBe('InvalidParameter');
+    expect(await kms.fails('GetKeyPolicy', { KeyId: keyId, PolicyName: 'other' })).toBe(
+      'Forbidden.ResourceNotFound',
+    );
+    expect(
+      JSON.parse((await kms.call('GetKeyPolicy', { KeyId: keyId, PolicyName: 'default' })).Policy).Version,
+    ).toBe('1');
+  });
+
   it('SetKeyPolicy follows the same rules', async () => {
     const keyId = (await kms.call('CreateKey', {})).KeyMetadata.KeyId as string;
     expect(
@@ -113,7 +166,17 @@ describe('resource-policy: through the API and the domain', () => {
       'Forbidden.ResourceNotFound',
     );
     expect(await kms.fails('CreateKey', { Policy: 'not json' })).toBe('InvalidParameter');
-    const own = JSON.stringify({ Version: '1', Statement: [] });
+    const own = JSON.stringify({
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { RAM: ['acs:ram::1234567890123456:*'] },
+          Action: ['kms:*'],
+          Resource: ['*'],
+        },
+      ],
+    });
     await kms.call('CreateSecret', {
       SecretName: 'policy/own',
       SecretData: 'v',
@@ -127,7 +190,17 @@ describe('resource-policy: through the API and the domain', () => {
     const { world } = emulator;
     const scope = { accountId: '1234567890123456', regionId: 'cn-hangzhou' };
     const key = world.keys.create(scope, {});
-    const policy = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Deny' }] });
+    const policy = JSON.stringify({
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Deny',
+          Principal: { RAM: ['acs:ram::1234567890123456:*'] },
+          Action: ['kms:*'],
+          Resource: ['*'],
+        },
+      ],
+    });
     setPolicy(world, scope, 'key', key.keyId, policy);
     expect(policyOf(world, scope, 'key', world.keys.arn(key))).toBe(policy);
     expect(world.keys.resolve(scope, key.keyId).policy).toBe(policy);
@@ -139,5 +212,65 @@ describe('resource-policy: through the API and the domain', () => {
     expect(policyOf(world, scope, 'secret', 'policy/own')).toBe(policy);
     expect(codeOf(() => policyOf(world, scope, 'secret', 'policy/none'))).toBe('Forbidden.ResourceNotFound');
     expect(codeOf(() => policyOf(world, scope, 'key', 'no-such-key'))).toBe('Forbidden.KeyNotFound');
+  });
+});
+
+describe('the Access Management Quota (facts §5.3)', () => {
+  it('counts other accounts named by an instance’s policies, refuses beyond it, releases a revoked one ~5 minutes later', async () => {
+    const emulator = await startEmulator({ env: {}, accessManagementQuota: 2 });
+    try {
+      const kms = kmsClient(emulator);
+      const keyId = (await kms.call('CreateKey', {})).KeyMetadata.KeyId as string;
+      const naming = (...accounts: string[]) =>
+        JSON.stringify({
+          Version: '1',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: {
+                RAM: ['acs:ram::1234567890123456:*', ...accounts.map((a) => `acs:ram::${a}:user/app`)],
+              },
+              Action: ['kms:Decrypt'],
+              Resource: ['*'],
+            },
+          ],
+        });
+      const used = async () =>
+        (await kms.call('GetKmsInstanceQuotaInfos', { ResourceType: 'share' })).KmsInstanceQuotaInfos[0];
+      expect(await used()).toMatchObject({ ResourceType: 'share', ResourceQuota: 2, UsedQuantity: 0 });
+      await kms.call('SetKeyPolicy', {
+        KeyId: keyId,
+        Policy: naming('1111111111111111', '2222222222222222'),
+      });
+      expect((await used()).UsedQuantity).toBe(2);
+      // A secret of the same instance naming a third account: beyond the quota.
+      expect(
+        await kms.fails('CreateSecret', {
+          SecretName: 'shared/third',
+          SecretData: 'v',
+          VersionId: 'v1',
+          Policy: naming('3333333333333333'),
+        }),
+      ).toBe('Rejected.ShareQuotaExceedLimit');
+      // Revoking the second account does not free its share at once…
+      await kms.call('SetKeyPolicy', { KeyId: keyId, Policy: naming('1111111111111111') });
+      expect((await used()).UsedQuantity).toBe(2);
+      expect(
+        await kms.fails('SetKeyPolicy', {
+          KeyId: keyId,
+          Policy: naming('1111111111111111', '3333333333333333'),
+        }),
+      ).toBe('Rejected.ShareQuotaExceedLimit');
+      // …but about 5 minutes later on the virtual clock.
+      await advance(emulator, '6m');
+      expect((await used()).UsedQuantity).toBe(1);
+      await kms.call('SetKeyPolicy', {
+        KeyId: keyId,
+        Policy: naming('1111111111111111', '3333333333333333'),
+      });
+      expect((await used()).UsedQuantity).toBe(2);
+    } finally {
+      await emulator.close();
+    }
   });
 });

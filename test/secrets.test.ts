@@ -244,7 +244,17 @@ describe('generic secrets (seed 002 walk-through)', () => {
     expect(JSON.parse((await kms.call('GetSecretPolicy', { SecretName: 'db/orders' })).Policy).Version).toBe(
       '1',
     );
-    const policy = JSON.stringify({ Version: '1', Statement: [] });
+    const policy = JSON.stringify({
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { RAM: ['acs:ram::1234567890123456:*'] },
+          Action: ['kms:*'],
+          Resource: ['*'],
+        },
+      ],
+    });
     await kms.call('SetSecretPolicy', { SecretName: 'db/orders', Policy: policy });
     expect((await kms.call('GetSecretPolicy', { SecretName: 'db/orders' })).Policy).toBe(policy);
     await kms.call('UpdateSecret', { SecretName: 'db/orders', Description: 'renamed' });

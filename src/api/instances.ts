@@ -1,6 +1,7 @@
 import type { BindVpc, KmsInstance } from '../domain/instances.js';
+import { sharedAccounts } from '../domain/resource-policy.js';
 import { isoSeconds } from '../domain/time.js';
-import type { World } from '../domain/world.js';
+import type { Scope, World } from '../domain/world.js';
 import { KmsError } from '../protocol/errors.js';
 import { paginate } from './paging.js';
 import type { Params } from './params.js';
@@ -127,13 +128,19 @@ defineOperations({
       { ResourceType: 'secret', ResourceQuota: instance.secretQuota, UsedQuantity: instance.secretsUsed },
       { ResourceType: 'vpc', ResourceQuota: instance.vpcQuota, UsedQuantity: instance.bindVpcs.length },
       { ResourceType: 'qps', ResourceQuota: instance.spec, UsedQuantity: 0 },
+      // The Access Management Quota: other accounts the instance's key and secret policies name.
+      {
+        ResourceType: 'share',
+        ResourceQuota: world.instances.shareQuota,
+        UsedQuantity: sharesUsed(world, scope, instance.kmsInstanceId),
+      },
     ];
     const type = params.optString('ResourceType')?.toLowerCase();
     const infos = type ? all.filter((q) => q.ResourceType === type) : all;
     if (type && infos.length === 0) {
       throw new KmsError(
         'InvalidParameter',
-        'The specified parameter "ResourceType" is not valid: key, secret, vpc or qps.',
+        'The specified parameter "ResourceType" is not valid: key, secret, vpc, qps or share.',
       );
     }
     return { KmsInstanceId: instance.kmsInstanceId, KmsInstanceQuotaInfos: infos };
@@ -167,3 +174,9 @@ defineOperations({
     return {};
   },
 });
+
+/** Other accounts named now, plus those revoked less than ~5 minutes ago (the quota's used part). */
+function sharesUsed(world: World, scope: Scope, instanceId: string): number {
+  const inUse = sharedAccounts(world, scope, instanceId);
+  return inUse.size + world.instances.pendingShares(scope, instanceId, inUse);
+}

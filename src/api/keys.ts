@@ -1,6 +1,6 @@
 import type { KeySpec } from '../domain/crypto.js';
 import { type KeyStorageMechanism, parseRotationInterval } from '../domain/keys.js';
-import { policyOf, setPolicy } from '../domain/resource-policy.js';
+import { checkPolicyName, policyOf, setPolicy } from '../domain/resource-policy.js';
 import { isoSeconds } from '../domain/time.js';
 import type { Scope, World } from '../domain/world.js';
 import { KmsError } from '../protocol/errors.js';
@@ -269,11 +269,13 @@ defineOperations({
     return {};
   },
 
-  GetKeyPolicy: (params, { world, scope }) => ({
-    Policy: policyOf(world, scope, 'key', params.string('KeyId')),
-  }),
+  GetKeyPolicy: (params, { world, scope }) => {
+    checkPolicyName(params.optString('PolicyName'), true);
+    return { Policy: policyOf(world, scope, 'key', params.string('KeyId')) };
+  },
 
   SetKeyPolicy: (params, { world, scope }) => {
+    checkPolicyName(params.optString('PolicyName'), false);
     setPolicy(world, scope, 'key', params.string('KeyId'), params.string('Policy'));
     return {};
   },

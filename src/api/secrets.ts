@@ -1,5 +1,5 @@
 import { parseRotationInterval } from '../domain/keys.js';
-import { policyOf, setPolicy } from '../domain/resource-policy.js';
+import { checkPolicyName, policyOf, setPolicy } from '../domain/resource-policy.js';
 import {
   SECRET_TYPES,
   type SecretRecord,
@@ -386,11 +386,13 @@ defineOperations({
     return { SecretName: secret.name };
   },
 
-  GetSecretPolicy: (params, { world, scope }) => ({
-    Policy: policyOf(world, scope, 'secret', params.string('SecretName')),
-  }),
+  GetSecretPolicy: (params, { world, scope }) => {
+    checkPolicyName(params.optString('PolicyName'), true);
+    return { Policy: policyOf(world, scope, 'secret', params.string('SecretName')) };
+  },
 
   SetSecretPolicy: (params, { world, scope }) => {
+    checkPolicyName(params.optString('PolicyName'), false);
     setPolicy(world, scope, 'secret', params.string('SecretName'), params.string('Policy'));
     return {};
   },

@@ -42,7 +42,22 @@ export interface KmsInstance {
   /** SetDeletionProtection with KmsInstanceId (or the instance ARN): ReleaseKmsInstance is refused. */
   deletionProtection?: boolean;
   deletionProtectionDescription?: string;
+  /**
+   * Other accounts whose principals a key or secret policy of this instance named and no longer
+   * does, with when their share of the Access Management Quota is released (virtual ms, ~5 minutes
+   * after the revocation, as the product documents say).
+   */
+  shareReleases?: Record<string, number>;
 }
+
+/** A revoked account's share of the Access Management Quota is released about 5 minutes later. */
+export const SHARE_RELEASE_MS = 5 * 60_000;
+/**
+ * The Access Management Quota per instance: how many other accounts its key and secret policies may
+ * name. The size is not documented (facts: ram-authorization.md §5.3); the emulator's default, set
+ * with --access-management-quota.
+ */
+export const DEFAULT_SHARE_QUOTA = 10;
 
 export const RELEASE_GRACE_MS = 15 * DAY;
 
@@ -70,6 +85,46 @@ export class InstanceService {
       this.remove(scope, id);
       return `${id} released with its keys and secrets (not renewed within 15 days)`;
     });
+  }
+
+  /** The Access Management Quota of every instance (other accounts its policies may name). */
+  shareQuota = DEFAULT_SHARE_QUOTA;
+
+  /**
+   * Accounts the instance's policies name now (`inUse`) plus those revoked less than ~5 minutes ago
+   * count against the Access Management Quota: Rejected.ShareQuotaExceedLimit beyond it. `revoked`
+   * (named before this change, no longer) start their release time.
+   */
+  reserveShares(
+    scope: Scope,
+    instanceId: string,
+    inUse: ReadonlySet<string>,
+    revoked: Iterable<string>,
+  ): void {
+    const instance = this.table.get(partitionOf(scope), instanceId);
+    if (!instance) return;
+    const now = this.world.now();
+    const releases: Record<string, number> = {};
+    for (const [account, at] of Object.entries(instance.shareReleases ?? {}))
+      if (at > now && !inUse.has(account)) releases[account] = at;
+    for (const account of revoked) if (!inUse.has(account)) releases[account] ??= now + SHARE_RELEASE_MS;
+    const used = inUse.size + Object.keys(releases).length;
+    if (used > this.shareQuota) {
+      throw new KmsError(
+        'Rejected.ShareQuotaExceedLimit',
+        `The policies of ${instanceId} would name ${used} other accounts; its Access Management Quota is ${this.shareQuota} (a revoked account is released about 5 minutes after its revocation).`,
+      );
+    }
+    instance.shareReleases = releases;
+    this.table.put(partitionOf(scope), instanceId, instance);
+  }
+
+  /** Accounts counted against the Access Management Quota now, besides those `inUse`. */
+  pendingShares(scope: Scope, instanceId: string, inUse: ReadonlySet<string>): number {
+    const instance = this.table.get(partitionOf(scope), instanceId);
+    const now = this.world.now();
+    return Object.entries(instance?.shareReleases ?? {}).filter(([a, at]) => at > now && !inUse.has(a))
+      .length;
   }
 
   onRelease(listener: ReleaseListener): void {

@@ -18,7 +18,7 @@ import {
   generateMaterial,
   isSymmetric,
 } from './key-specs.js';
-import { defaultPolicy as defaultResourcePolicy, validatePolicy } from './resource-policy.js';
+import { defaultPolicy as defaultResourcePolicy, reserveShares, validatePolicy } from './resource-policy.js';
 import type { JobType, NoPayload } from './scheduler.js';
 import { DAY, isoSeconds } from './time.js';
 
@@ -217,6 +217,19 @@ export class KeyService {
       });
     }
     this.keys.put(partitionOf(scope), keyId, key);
+    if (options.policy && !key.managed) {
+      // Other accounts the policy names take the instance's Access Management Quota.
+      reserveShares(
+        this.world,
+        scope,
+        key.dkmsInstanceId ?? this.world.instances.defaultInstance(scope).kmsInstanceId,
+        {
+          kind: 'key',
+          id: keyId,
+          next: key.policy,
+        },
+      );
+    }
     if (options.enableAutomaticRotation) {
       this.updateRotationPolicy(scope, keyId, true, options.rotationIntervalSeconds ?? 365 * 86400);
     }

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { KmsError } from '../protocol/errors.js';
 import type { Index, Table } from '../store/store.js';
-import { defaultPolicy, validatePolicy } from './resource-policy.js';
+import { defaultPolicy, reserveShares, validatePolicy } from './resource-policy.js';
 import type { JobType, NoPayload } from './scheduler.js';
 import { DAY } from './time.js';
 
@@ -270,6 +270,19 @@ export class SecretService {
       this.sealVersion(scope, secret, input.versionId, input.data, input.dataType, ['ACSCurrent']),
     );
     this.save(secret);
+    if (input.policy) {
+      // Other accounts the policy names take the instance's Access Management Quota.
+      reserveShares(
+        this.world,
+        scope,
+        dkmsInstanceId ?? this.world.instances.defaultInstance(scope).kmsInstanceId,
+        {
+          kind: 'secret',
+          id: secret.name,
+          next: secret.policy,
+        },
+      );
+    }
     return secret;
   }
 

@@ -268,7 +268,17 @@ export const recipes: Record<string, Recipe[]> = {
   SetKeyPolicy: [
     one('a key', async (c) => ({
       KeyId: await newKey(c),
-      Policy: json({ Version: '1', Statement: [] }),
+      Policy: json({
+        Version: '1',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { RAM: ['acs:ram::1234567890123456:*'] },
+            Action: ['kms:*'],
+            Resource: ['*'],
+          },
+        ],
+      }),
     })),
   ],
 
@@ -454,7 +464,17 @@ export const recipes: Record<string, Recipe[]> = {
   SetSecretPolicy: [
     one('a secret', async (c) => ({
       SecretName: await newSecret(c),
-      Policy: json({ Version: '1', Statement: [] }),
+      Policy: json({
+        Version: '1',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { RAM: ['acs:ram::1234567890123456:*'] },
+            Action: ['kms:*'],
+            Resource: ['*'],
+          },
+        ],
+      }),
     })),
   ],
   // --- managed data keys and GetChallenge ---

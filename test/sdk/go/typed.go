@@ -155,7 +155,7 @@ func moreKeys(tc *kms.Client) {
 	check(dara.StringValue(v.KeyVersionId) == dara.StringValue(primary), "DescribeKeyVersion")
 	must(tc.UpdateRotationPolicy(&kms.UpdateRotationPolicyRequest{KeyId: &keyID, EnableAutomaticRotation: dara.Bool(true), RotationInterval: dara.String("604800s")}))
 	check(dara.StringValue(describe(keyID).RotationInterval) == "604800s", "UpdateRotationPolicy")
-	policy := `{"Version":"1","Statement":[]}`
+	policy := `{"Version":"1","Statement":[{"Sid":"kms default key policy","Effect":"Allow","Principal":{"RAM":["acs:ram::1234567890123456:*"]},"Action":["kms:*"],"Resource":["*"]}]}`
 	must(tc.SetKeyPolicy(&kms.SetKeyPolicyRequest{KeyId: &keyID, Policy: &policy}))
 	check(dara.StringValue(must(tc.GetKeyPolicy(&kms.GetKeyPolicyRequest{KeyId: &keyID})).Body.Policy) == policy, "GetKeyPolicy")
 	must(tc.ScheduleKeyDeletion(&kms.ScheduleKeyDeletionRequest{KeyId: &other, PendingWindowInDays: dara.Int32(7)}))
@@ -249,7 +249,7 @@ func typedSecrets(tc *kms.Client) {
 		RemoveFromVersion: dara.String("v3"), MoveToVersion: dara.String("v2")}))
 	staged := must(tc.GetSecretValue(&kms.GetSecretValueRequest{SecretName: &name, VersionStage: dara.String("custom")})).Body
 	check(dara.StringValue(staged.VersionId) == "v2", "UpdateSecretVersionStage")
-	policy := `{"Version":"1","Statement":[]}`
+	policy := `{"Version":"1","Statement":[{"Sid":"kms default key policy","Effect":"Allow","Principal":{"RAM":["acs:ram::1234567890123456:*"]},"Action":["kms:*"],"Resource":["*"]}]}`
 	must(tc.SetSecretPolicy(&kms.SetSecretPolicyRequest{SecretName: &name, Policy: &policy}))
 	check(dara.StringValue(must(tc.GetSecretPolicy(&kms.GetSecretPolicyRequest{SecretName: &name})).Body.Policy) == policy, "GetSecretPolicy")
 	db := unique("rm-gotyped")

@@ -337,7 +337,8 @@ const rows = {
       new K.GetSecretValueRequest({ secretName, versionStage: 'custom' }),
     );
     check(staged.versionId === 'v2', 'updateSecretVersionStage');
-    const policy = '{"Version":"1","Statement":[]}';
+    const policy =
+      '{"Version":"1","Statement":[{"Sid":"kms default key policy","Effect":"Allow","Principal":{"RAM":["acs:ram::1234567890123456:*"]},"Action":["kms:*"],"Resource":["*"]}]}';
     await model('SetSecretPolicy', { SecretName: secretName, Policy: policy });
     check((await model('GetSecretPolicy', { SecretName: secretName })).policy === policy, 'secret policy');
     const db = unique('rm-nodetyped');
@@ -398,7 +399,8 @@ async function moreKeys(typed, model, K) {
     new K.UpdateRotationPolicyRequest({ keyId, enableAutomaticRotation: true, rotationInterval: '604800s' }),
   );
   check((await describe(keyId)).rotationInterval === '604800s', 'updateRotationPolicy');
-  const policy = '{"Version":"1","Statement":[]}';
+  const policy =
+    '{"Version":"1","Statement":[{"Sid":"kms default key policy","Effect":"Allow","Principal":{"RAM":["acs:ram::1234567890123456:*"]},"Action":["kms:*"],"Resource":["*"]}]}';
   await model('SetKeyPolicy', { KeyId: keyId, Policy: policy });
   check((await model('GetKeyPolicy', { KeyId: keyId })).policy === policy, 'key policy');
   await typed.scheduleKeyDeletion(new K.ScheduleKeyDeletionRequest({ keyId: other, pendingWindowInDays: 7 }));

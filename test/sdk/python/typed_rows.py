@@ -282,7 +282,7 @@ def typed_secrets(client):
     )
     staged = client.get_secret_value(m.GetSecretValueRequest(secret_name=name, version_stage="custom")).body
     equal(staged.version_id, "v2", "update_secret_version_stage")
-    policy = json.dumps({"Version": "1", "Statement": []})
+    policy = json.dumps({"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["kms:*"], "Resource": ["*"], "Principal": {"RAM": ["acs:ram::1234567890123456:*"]}}]})
     client.set_secret_policy(m.SetSecretPolicyRequest(secret_name=name, policy=policy))
     equal(json.loads(client.get_secret_policy(m.GetSecretPolicyRequest(secret_name=name)).body.policy), json.loads(policy), "secret policy")
     suffix = unique("pyt").replace("_", "-").lower()

@@ -156,7 +156,7 @@ final class TypedRows {
     check(primary.equals(v.getKeyVersionId()), "describeKeyVersion");
     c.updateRotationPolicy(new UpdateRotationPolicyRequest().setKeyId(keyId).setEnableAutomaticRotation(true).setRotationInterval("604800s"));
     check("604800s".equals(describe(c, keyId).getRotationInterval()), "updateRotationPolicy");
-    String policy = "{\"Version\":\"1\",\"Statement\":[]}";
+    String policy = "{\"Version\":\"1\",\"Statement\":[{\"Sid\":\"kms default key policy\",\"Effect\":\"Allow\",\"Principal\":{\"RAM\":[\"acs:ram::1234567890123456:*\"]},\"Action\":[\"kms:*\"],\"Resource\":[\"*\"]}]}";
     c.setKeyPolicy(new SetKeyPolicyRequest().setKeyId(keyId).setPolicy(policy));
     check(policy.equals(c.getKeyPolicy(new GetKeyPolicyRequest().setKeyId(keyId)).getBody().getPolicy()), "getKeyPolicy");
     c.scheduleKeyDeletion(new ScheduleKeyDeletionRequest().setKeyId(other).setPendingWindowInDays(7));
@@ -255,7 +255,7 @@ final class TypedRows {
         .setRemoveFromVersion("v3").setMoveToVersion("v2"));
     var staged = c.getSecretValue(new GetSecretValueRequest().setSecretName(name).setVersionStage("custom")).getBody();
     check("v2".equals(staged.getVersionId()), "updateSecretVersionStage");
-    String policy = "{\"Version\":\"1\",\"Statement\":[]}";
+    String policy = "{\"Version\":\"1\",\"Statement\":[{\"Sid\":\"kms default key policy\",\"Effect\":\"Allow\",\"Principal\":{\"RAM\":[\"acs:ram::1234567890123456:*\"]},\"Action\":[\"kms:*\"],\"Resource\":[\"*\"]}]}";
     c.setSecretPolicy(new SetSecretPolicyRequest().setSecretName(name).setPolicy(policy));
     check(policy.equals(c.getSecretPolicy(new GetSecretPolicyRequest().setSecretName(name)).getBody().getPolicy()), "getSecretPolicy");
     String db = unique("rm-javatyped");
