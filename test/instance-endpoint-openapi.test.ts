@@ -160,6 +160,42 @@ describe('the OpenAPI on the instance endpoint, through the Tea V2.0 client with
     expect(other.body.Code).toBe('Forbidden.KeyNotFound');
   });
 
+  it('presents the new world’s loopback certificate on the first connection after a reset', async () => {
+    // A connection to 127.0.0.1 names no instance (no SNI): it gets the listener's default
+    // certificate, which must be the current root's from the very first connection after a reset
+    // (the Python and Go clients of the conformance suite open exactly one there, and fail on it).
+    const handshake = (ca: string) =>
+      new Promise<void>((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port: new URL(emulator.gatewayUrl as string).port,
+            path: '/',
+            method: 'POST',
+            ca,
+            agent: false,
+            headers: { 'x-acs-action': 'ListKeys' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve());
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const before = await setUp();
+    await handshake(before.ca);
+    await control(emulator, 'POST', 'reset');
+    const kms = kmsClient(emulator);
+    const instanceId = (await kms.call('ListKmsInstances')).KmsInstances.KmsInstance[0].KmsInstanceId;
+    const after = (await kms.call('GetKmsInstance', { KmsInstanceId: instanceId })).KmsInstance
+      .CaCertificateChainPem as string;
+    expect(after).not.toBe(before.ca);
+    await handshake(after);
+    await expect(handshake(before.ca)).rejects.toThrow(/certificate|signature/);
+  });
+
   it('still answers the KMS Instance API (x-kms-apiname) on the same listener', async () => {
     await setUp();
     const port = new URL(emulator.gatewayUrl as string).port;

@@ -85,8 +85,10 @@ export function createGatewayServer(emulator: Emulator): Server {
       });
     },
   );
-  // A reset or a seed makes a new world with a new root: new connections get its certificate.
-  server.on('connection', () => {
+  // A reset or a seed makes a new world with a new root: new connections get its certificate. The
+  // TLS server wraps each socket in its own 'connection' listener, with the context current then:
+  // this one runs first, so the connection that notices the change already gets the new certificate.
+  server.prependListener('connection', () => {
     const current = emulator.world.instanceCa.tlsIdentity();
     if (current !== loopback) {
       loopback = current;

@@ -307,6 +307,7 @@ var rows = []struct {
 func classifyPanic(p any) (string, string) {
 	var nb notBuilt
 	var sk skipped
+	var ok passed
 	err, _ := p.(error)
 	if err == nil {
 		err = fmt.Errorf("%v", p)
@@ -317,6 +318,8 @@ func classifyPanic(p any) (string, string) {
 		status = "not-built-yet"
 	case errors.As(err, &sk):
 		status = "skipped"
+	case errors.As(err, &ok):
+		status = "pass"
 	}
 	return status, strings.SplitN(err.Error(), "\n", 2)[0]
 }

@@ -5,6 +5,7 @@ Usage: app.py <world.json> (test/helpers/instance-access.ts); prints one JSON ar
 """
 import json
 import sys
+import urllib.request
 
 from alibabacloud_kms20160120 import models as kms_models
 from alibabacloud_kms_kms20160120.client import Client
@@ -49,5 +50,34 @@ def management_then_cryptography():
     return created.key_id
 
 
+def transfer_client_openapi_to_the_instance():
+    # TransferClient built from a KMS instance config alone makes that instance endpoint its OpenAPI
+    # endpoint too (transfer_client.py: `open_api_models.Config(endpoint=kms_config.endpoint)`), so
+    # every operation outside the ten it hands to the Instance API (here ListKeys) is an OpenAPI call
+    # addressed to the instance endpoint. That Config carries no AccessKey, and alibabacloud-tea-openapi
+    # (0.4.6, what pip resolves) stops such a call with InvalidCredentials before sending it: nothing
+    # reaches the instance endpoint, which the emulator's audit journal confirms.
+    from alibabacloud_kms_kms20160120.models import KmsConfig, KmsRuntimeOptions
+    from alibabacloud_kms_kms20160120.transfer_client import TransferClient
+
+    config = KmsConfig(
+        protocol="https", client_key_file=w["clientKeys"]["keys-app"], password=w["password"], endpoint=w["gateway"]
+    )
+    config.ca_file_path = w["caFile"]
+    transfer = TransferClient(kms_config=config)
+    try:
+        transfer.list_keys_with_options(kms_models.ListKeysRequest(), KmsRuntimeOptions(ca=w["caFile"]))
+    except Exception as error:  # noqa: BLE001
+        code = getattr(error, "code", None)
+        assert code == "InvalidCredentials", f"ListKeys: {type(error).__name__} {code}: {error}"
+    else:
+        raise AssertionError("ListKeys through the TransferClient's OpenAPI half succeeded")
+    with urllib.request.urlopen(w["controlUrl"] + "/_emulator/audit?action=ListKeys") as res:
+        events = json.load(res)["events"]
+    assert events == [], f"the emulator saw ListKeys: {events}"
+    return "ListKeys, addressed to the instance endpoint, stops client-side (InvalidCredentials): never sent"
+
+
 case("management through the OpenAPI, cryptography through the instance", management_then_cryptography)
+case("TransferClient with only an instance config: OpenAPI operations", transfer_client_openapi_to_the_instance)
 print(json.dumps(results))

@@ -21,6 +21,7 @@ for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROX
 
 import adapters  # noqa: E402
 import harness  # noqa: E402
+import instance_openapi  # noqa: E402
 import rows  # noqa: E402
 import secrets_manager  # noqa: E402
 import typed_rows  # noqa: E402
@@ -52,7 +53,7 @@ def main():
         down = "emulator unreachable at %s: %s" % (harness.KMS_EMULATOR_URL, exc)
     if down:  # fail fast instead of waiting out every client's retries
         for name in filter(wanted, names):
-            for row in harness.ROWS + typed_rows.TYPED_ROWS:
+            for row in harness.ROWS + typed_rows.TYPED_ROWS + [instance_openapi.ROW]:
                 results.add(name, row, "fail", down)
         results.write(harness.CONFORMANCE_OUT)
         return 0
@@ -63,7 +64,7 @@ def main():
         try:
             api = cls()
         except Exception as exc:
-            for row in harness.ROWS + typed_rows.TYPED_ROWS:
+            for row in harness.ROWS + typed_rows.TYPED_ROWS + [instance_openapi.ROW]:
                 results.add(cls.name, row, "fail", "client could not be constructed: %s: %s" % (type(exc).__name__, exc))
             continue
         for row in harness.ROWS:
@@ -74,11 +75,22 @@ def main():
                 results.run(cls.name, row, lambda fn=typed_rows.TYPED[row]: fn(api.client))
             else:
                 results.add(cls.name, row, "skipped", "not a typed client (request classes, JSON bodies)")
+        # The OpenAPI on the instance endpoint, config.ca = the instance CA (instance_openapi.py).
+        if isinstance(api, adapters.TeaKms):
+            results.run(cls.name, instance_openapi.ROW, lambda: instance_openapi.run(api))
+        else:
+            results.add(cls.name, instance_openapi.ROW, "skipped", "not a typed client (request classes, JSON bodies)")
     if wanted(secrets_manager.NAME):
         print("%s:" % secrets_manager.NAME, flush=True)
         secrets_manager.run(results, adapters.TeaKms())
         for row in typed_rows.TYPED_ROWS:
             results.add(secrets_manager.NAME, row, "skipped", "a secrets cache, not a KMS API client")
+        results.add(
+            secrets_manager.NAME,
+            instance_openapi.ROW,
+            "skipped",
+            "a secrets cache on the V1 core with verify=False: never pointed at the instance endpoint",
+        )
     results.write(harness.CONFORMANCE_OUT)
     counts = {}
     for item in results.items:
