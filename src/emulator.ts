@@ -20,7 +20,7 @@ import { kms } from './kms/index.js';
 import { lazyModule } from './lazy.js';
 import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
-import { Credentials } from './protocol/credentials.js';
+import { type Credential, Credentials } from './protocol/credentials.js';
 import { type CallRecord, createApp, createListener } from './server.js';
 import { StateFileError, Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -138,6 +138,7 @@ export class Emulator {
   readonly options: ResolvedOptions;
   readonly version = VERSION;
   readonly logger: Logger;
+  /** Built-in root pairs (the documented default pair, ALIBABA_CLOUD_ACCESS_KEY_*): configuration. */
   readonly credentials: Credentials;
   readonly authenticator: Authenticator;
   readonly observers = new Observers();
@@ -145,13 +146,6 @@ export class Emulator {
   readonly products: ProductSet;
   readonly faults: FaultInjector;
   readonly audit: AuditJournal;
-  /** Principals declared by seed files (exported back by GET /_emulator/export). */
-  readonly seededPrincipals: {
-    accessKeyId: string;
-    accessKeySecret: string;
-    accountId?: string;
-    name?: string;
-  }[] = [];
   readonly clock: VirtualClock;
   readonly store: Store;
   private lazyApp: express.Express | undefined;
@@ -186,11 +180,12 @@ export class Emulator {
     this.products = new ProductSet(options.products ?? [kms]);
     this.logger = options.logger ?? createLogger(options.logLevel ?? 'info');
     this.credentials = new Credentials(options.env ?? process.env);
-    this.authenticator = new Authenticator(this.credentials, {
+    this.clock = new VirtualClock(wall);
+    this.authenticator = new Authenticator((accessKeyId) => this.credentialOf(accessKeyId), {
       enabled: options.auth ?? true,
       wallNow: wall,
+      now: () => this.clock.now(),
     });
-    this.clock = new VirtualClock(wall);
     const file = options.state && options.state !== ':memory:' ? options.state : undefined;
     this.store = new Store({
       file,
@@ -209,6 +204,15 @@ export class Emulator {
       token: controlToken,
       allowedHosts: [this.options.host, ...(options.allowedHosts ?? [])].map((h) => h.toLowerCase()),
     };
+  }
+
+  /**
+   * Who signs with an AccessKeyId: a built-in root pair, else the current world's identities (seeded
+   * root pairs, RAM users' AccessKeys, STS sessions). Reads `this.world` on each call: a reset or a
+   * seed replaces it.
+   */
+  credentialOf(accessKeyId: string): Credential | undefined {
+    return this.credentials.lookup(accessKeyId) ?? this.world.identities.credential(accessKeyId);
   }
 
   /** The Express app (control plane, unknown paths; what supertest drives), built on first use. */

@@ -271,7 +271,7 @@ function unauthenticatedRecord(
     action: call.action ?? '',
     params: call.params,
     accessKeyId: claimed || undefined,
-    accountId: claimed ? emulator.credentials.principal(claimed)?.accountId : undefined,
+    accountId: claimed ? emulator.credentialOf(claimed)?.principal.accountId : undefined,
     regionId,
     status: 200,
     code: undefined,
