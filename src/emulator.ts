@@ -21,8 +21,10 @@ import { lazyModule } from './lazy.js';
 import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
 import { type Credential, Credentials } from './protocol/credentials.js';
+import { ram } from './ram/index.js';
 import { type CallRecord, createApp, createListener } from './server.js';
 import { StateFileError, Store } from './store/store.js';
+import { sts } from './sts/index.js';
 import { VERSION } from './version.js';
 
 const httpsModule = lazyModule<typeof import('node:https')>('node:https');
@@ -62,7 +64,7 @@ export interface EmulatorOptions {
   /** The caller address the gateway's network rules see (default: the connection's). */
   gatewaySourceIp?: string;
   /**
-   * The products served on the listeners, each found by its API version (default: KMS). The first
+   * The products served on the listeners, each found by its API version (default: KMS, RAM, STS). The first
    * answers errors of a request that names no product.
    */
   products?: Product[];
@@ -177,7 +179,7 @@ export class Emulator {
       bodyLimit: options.bodyLimit ?? '1mb',
     };
     const wall = options.wallClock ?? Date.now;
-    this.products = new ProductSet(options.products ?? [kms]);
+    this.products = new ProductSet(options.products ?? [kms, ram, sts]);
     this.logger = options.logger ?? createLogger(options.logLevel ?? 'info');
     this.credentials = new Credentials(options.env ?? process.env);
     this.clock = new VirtualClock(wall);

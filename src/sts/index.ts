@@ -1,0 +1,4 @@
+// STS with its operations declared.
+import './sessions.js';
+
+export { sts } from './product.js';
