@@ -16,6 +16,7 @@ import type { Seed } from './testkit/seed.js';
 import './testkit/seed-sections.js';
 import type { ControlPolicy } from './control/guard.js';
 import './testkit/seed-access.js';
+import './testkit/seed-ram.js';
 import { kms } from './kms/index.js';
 import { lazyModule } from './lazy.js';
 import { createLogger, type Logger } from './log.js';

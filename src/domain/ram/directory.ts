@@ -98,6 +98,32 @@ export class RamDirectory {
     this.attachments = store.table<AttachmentRecord>('ram-attachments');
   }
 
+  /** Accounts that have RAM users, groups, roles or custom policies (export walks them). */
+  accounts(): string[] {
+    return [
+      ...new Set([
+        ...this.identities.userAccounts(),
+        ...this.groups.partitions(),
+        ...this.roles.partitions(),
+        ...this.policies.partitions(),
+      ]),
+    ].sort();
+  }
+
+  /** Whether the policy is attached there already (seeds attach only what is missing). */
+  isAttached(
+    accountId: string,
+    policyType: PolicyType,
+    policyName: string,
+    attachedTo: AttachedTo,
+    name: string,
+  ): boolean {
+    return (
+      this.attachments.peek(accountId, attachmentId({ policyType, policyName, attachedTo, name })) !==
+      undefined
+    );
+  }
+
   // Users (the parts that involve groups and policies)
 
   /** Renames a user everywhere it is named (group members, attachments). */
