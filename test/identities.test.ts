@@ -125,3 +125,31 @@ describe('seeded principals are records', () => {
     expect((await describeRegions(second, 'LTAIpersistedUser1', 'persisted-user-secret')).status).toBe(200);
   });
 });
+
+describe('a state file written before identities moved', () => {
+  it("adopts a backing RAM user's sealed AccessKeys the first time the user is read", async () => {
+    const e = await start();
+    const scope = { accountId: '1234567890123456', regionId: 'cn-hangzhou' };
+    const { sealText } = await import('../src/domain/sealing.js');
+    const wrappingKey = (e as unknown as { masterKey: Buffer }).masterKey;
+    e.world.store.table('backing').put('1234567890123456/cn-hangzhou', 'ram-user:legacy', {
+      kind: 'ram-user',
+      id: 'legacy',
+      accessKeys: [
+        {
+          accessKeyId: 'LTAIlegacyKey01',
+          accessKeySecret: sealText(wrappingKey, 'ram-user:legacy:LTAIlegacyKey01', 'legacy-secret'),
+          createTime: 0,
+        },
+      ],
+    });
+    expect(e.world.backing.ramUser(scope, 'legacy')?.accessKeys).toEqual([
+      expect.objectContaining({ accessKeyId: 'LTAIlegacyKey01', accessKeySecret: 'legacy-secret' }),
+    ]);
+    expect((await describeRegions(e, 'LTAIlegacyKey01', 'legacy-secret')).status).toBe(200);
+    expect(e.world.store.table('backing').peek('1234567890123456/cn-hangzhou', 'ram-user:legacy')).toEqual({
+      kind: 'ram-user',
+      id: 'legacy',
+    });
+  });
+});

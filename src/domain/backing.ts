@@ -36,6 +36,11 @@ type Resource = Database | RamUser | EcsInstance;
 interface RamUserMarker {
   kind: 'ram-user';
   id: string;
+  /**
+   * Only in state files written before #24 §2, when the keys lived here (sealed with this record's
+   * context): moved into Identities the first time the user is read.
+   */
+  accessKeys?: { accessKeyId: string; accessKeySecret: string; createTime: number }[];
 }
 
 type Stored = Database | RamUserMarker | EcsInstance;
@@ -168,6 +173,7 @@ export class BackingResources {
 
   /** The account's RAM user of that name (made here, by a seed, or through the RAM API). */
   ramUser(scope: Scope, userName: string): RamUser | undefined {
+    this.adoptLegacyKeys(scope, userName);
     if (!this.identities.user(scope.accountId, userName)) return undefined;
     return {
       kind: 'ram-user',
@@ -178,6 +184,26 @@ export class BackingResources {
         createTime: k.createTime,
       })),
     };
+  }
+
+  /** A pre-#24 §2 record's AccessKeys become the account's RAM user's (see RamUserMarker). */
+  private adoptLegacyKeys(scope: Scope, userName: string): void {
+    const id = `ram-user:${userName}`;
+    const stored = this.table.peek(partitionOf(scope), id) as RamUserMarker | undefined;
+    if (!stored?.accessKeys) return;
+    const user =
+      this.identities.user(scope.accountId, userName) ??
+      this.identities.createUser(scope.accountId, { userName });
+    for (const key of stored.accessKeys) {
+      if (user.accessKeyIds.includes(key.accessKeyId) || this.identities.credential(key.accessKeyId))
+        continue;
+      this.identities.createAccessKey(scope.accountId, userName, {
+        accessKeyId: key.accessKeyId,
+        accessKeySecret: this.openValue(`${id}:${key.accessKeyId}`, key.accessKeySecret),
+      });
+      user.accessKeyIds.push(key.accessKeyId);
+    }
+    this.put(scope, { kind: 'ram-user', id: userName });
   }
 
   /** A RAM user has at most two AccessKeys, as in RAM. */
