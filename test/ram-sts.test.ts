@@ -208,6 +208,16 @@ describe('RAM policies, versions and attachments', () => {
       (await fails(ram('CreatePolicy', { PolicyName: 'kms-decrypt', PolicyDocument: kmsDecryptPolicy })))
         .code,
     ).toBe('EntityAlreadyExists.Policy');
+    expect(
+      (
+        await ok(
+          ram('UpdatePolicyDescription', {
+            PolicyName: 'kms-decrypt',
+            NewDescription: 'Decrypt, nothing else',
+          }),
+        )
+      ).Policy.Description,
+    ).toBe('Decrypt, nothing else');
 
     const system = await ok(ram('ListPolicies', { PolicyType: 'System', MaxItems: '1000' }));
     const names = system.Policies.Policy.map((p: Body) => p.PolicyName);
@@ -277,6 +287,14 @@ describe('RAM policies, versions and attachments', () => {
       expect.objectContaining({ UserName: 'bob' }),
     ]);
     expect((await ok(ram('ListGroups'))).Groups.Group.map((g: Body) => g.GroupName)).toContain('ops');
+    const renamedGroup = await ok(
+      ram('UpdateGroup', { GroupName: 'ops', NewGroupName: 'operators', NewComments: 'ops team' }),
+    );
+    expect(renamedGroup.Group).toMatchObject({ GroupName: 'operators', Comments: 'ops team' });
+    expect((await ok(ram('ListPoliciesForGroup', { GroupName: 'operators' }))).Policies.Policy).toHaveLength(
+      1,
+    );
+    await ok(ram('UpdateGroup', { GroupName: 'operators', NewGroupName: 'ops' }));
     expect((await fails(ram('DeleteUser', { UserName: 'bob' }))).code).toBe('DeleteConflict.User.Group');
     expect((await fails(ram('DeleteGroup', { GroupName: 'ops' }))).code).toBe('DeleteConflict.Group.User');
 
@@ -529,6 +547,10 @@ describe('STS', () => {
       code: 'InvalidSecurityToken.Expired',
     });
     expect((await v3(creds.SecurityToken)).body.Code).toBe('InvalidSecurityToken.Expired');
+    // A day later the next AssumeRole forgets the expired session: its key is then unknown.
+    await advance(emulator, '25h');
+    await ok(sts('AssumeRole', { RoleArn: arn, RoleSessionName: 'later' }));
+    expect((await fails(sts('GetCallerIdentity', {}, session))).code).toBe('InvalidAccessKeyId.NotFound');
   });
 
   it("refuses a role whose trust policy does not name the caller's account or user, and admits a named RAM user", async () => {

@@ -27,6 +27,16 @@ ram.define({
   GetGroup: (params, ctx) =>
     answer(ctx, { Group: groupView(ctx.world.ram.group(accountOf(ctx), params.string('GroupName'))) }),
 
+  UpdateGroup: (params, ctx) => {
+    const newGroupName = params.optString('NewGroupName');
+    if (newGroupName !== undefined) ramName(params, 'NewGroupName');
+    const group = ctx.world.ram.updateGroup(accountOf(ctx), params.string('GroupName'), {
+      newGroupName,
+      comments: params.optString('NewComments'),
+    });
+    return answer(ctx, { Group: groupView(group) });
+  },
+
   DeleteGroup: (params, ctx) => {
     ctx.world.ram.deleteGroup(accountOf(ctx), params.string('GroupName'));
     return {};

@@ -125,6 +125,16 @@ ram.define({
     });
   },
 
+  UpdatePolicyDescription: (params, ctx) => {
+    const accountId = accountOf(ctx);
+    const policy = ctx.world.ram.updatePolicyDescription(
+      accountId,
+      params.string('PolicyName'),
+      params.optString('NewDescription') ?? '',
+    );
+    return answer(ctx, { Policy: policyView(ctx.world, accountId, policy) });
+  },
+
   CreatePolicyVersion: (params, ctx) => {
     const version = ctx.world.ram.createPolicyVersion(
       accountOf(ctx),

@@ -188,6 +188,34 @@ export class RamDirectory {
     return this.groups.list(accountId);
   }
 
+  /** Renaming moves the group's attachments along. */
+  updateGroup(
+    accountId: string,
+    groupName: string,
+    changes: { newGroupName?: string; comments?: string },
+  ): GroupRecord {
+    const group = this.group(accountId, groupName);
+    const newName = changes.newGroupName ?? groupName;
+    if (newName !== groupName && this.groups.peek(accountId, newName))
+      throw new KmsError('EntityAlreadyExists.Group');
+    const updated: GroupRecord = {
+      ...group,
+      groupName: newName,
+      ...(changes.comments !== undefined ? { comments: changes.comments } : {}),
+      updateTime: this.clock.now(),
+    };
+    if (newName !== groupName) {
+      this.groups.delete(accountId, groupName);
+      for (const attachment of this.attachmentsOf(accountId, 'Group', groupName)) {
+        this.attachments.delete(accountId, attachmentId(attachment));
+        const moved = { ...attachment, name: newName };
+        this.attachments.put(accountId, attachmentId(moved), moved);
+      }
+    }
+    this.groups.put(accountId, newName, updated);
+    return updated;
+  }
+
   deleteGroup(accountId: string, groupName: string): void {
     const group = this.group(accountId, groupName);
     if (group.members.length > 0) throw new KmsError('DeleteConflict.Group.User');
@@ -359,6 +387,13 @@ export class RamDirectory {
     }
     for (const attachment of attached) this.attachments.delete(accountId, attachmentId(attachment));
     this.policies.delete(accountId, policyName);
+  }
+
+  updatePolicyDescription(accountId: string, policyName: string, description: string): PolicyView {
+    const policy = this.customPolicy(accountId, policyName);
+    const updated = { ...policy, description, updateTime: this.clock.now() };
+    this.policies.put(accountId, policyName, updated);
+    return customView(updated);
   }
 
   createPolicyVersion(

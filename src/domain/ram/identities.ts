@@ -1,6 +1,6 @@
 import type { Credential, Principal } from '../../protocol/credentials.js';
 import { KmsError } from '../../protocol/errors.js';
-import type { Store, Table } from '../../store/store.js';
+import type { Index, Store, Table } from '../../store/store.js';
 import type { VirtualClock } from '../clock.js';
 import type { Random } from '../random.js';
 import { openText, sealText } from '../sealing.js';
@@ -68,8 +68,13 @@ export interface AccessKeyView {
 
 /** Partition of the account-wide lookups (AccessKeys, sessions): one, keyed by AccessKeyId. */
 const ALL = 'all';
+/** How long an expired session is kept (and answers Expired rather than NotFound). */
+const EXPIRED_SESSION_KEPT_MS = 24 * 3600_000;
 /** RAM allows two AccessKeys per user (LimitExceeded.User.AccessKey). */
 export const ACCESS_KEYS_PER_USER = 2;
+
+/** Sessions by expiry, so the expired ones are found from the front without a scan. */
+const BY_EXPIRATION: Index<StsSessionRecord> = { compare: (a, b) => a.expiration - b.expiration };
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -371,6 +376,7 @@ export class Identities {
     durationMs: number;
     policy?: string;
   }): { accessKeyId: string; accessKeySecret: string; securityToken: string; expiration: number } {
+    this.forgetExpiredSessions();
     const accessKeyId = `STS.${this.alnum(25)}`;
     const accessKeySecret = this.alnum(44);
     // The shape of a real token (CAIS…, base64): what src/protocol/auth.ts tells from a garbled one.
@@ -389,6 +395,20 @@ export class Identities {
       ...(fields.policy !== undefined ? { policy: fields.policy } : {}),
     });
     return { accessKeyId, accessKeySecret, securityToken, expiration };
+  }
+
+  /**
+   * Drops sessions expired a day or more ago (their tokens answer InvalidSecurityToken.Expired
+   * until then), so a long run of AssumeRole calls does not grow the store without bound.
+   */
+  private forgetExpiredSessions(): void {
+    const before = this.clock.now() - EXPIRED_SESSION_KEPT_MS;
+    const expired: string[] = [];
+    for (const session of this.sessions.ordered(ALL, BY_EXPIRATION)) {
+      if (session.expiration >= before) break;
+      expired.push(session.accessKeyId);
+    }
+    for (const id of expired) this.sessions.delete(ALL, id);
   }
 
   session(accessKeyId: string): StsSessionRecord | undefined {
