@@ -86,7 +86,6 @@ export class Authorizer {
   accountWildcardPrincipal: 'AccountOnly' | 'AllIdentities';
   readonly policies = new CompiledPolicyCache();
   private readonly recent: DenialRecord[] = [];
-  private readonly checks = new Map<string, ProductChecks>();
 
   constructor(
     options: { mode?: AuthorizationMode; accountWildcardPrincipal?: 'AccountOnly' | 'AllIdentities' },
@@ -94,12 +93,6 @@ export class Authorizer {
   ) {
     this.mode = options.mode ?? 'enforce';
     this.accountWildcardPrincipal = options.accountWildcardPrincipal ?? 'AccountOnly';
-    this.checks.set('Kms', kmsChecks);
-  }
-
-  /** A product's table of checks (KMS's is built in; RAM and STS declare theirs). */
-  defineChecks(productCode: string, checks: ProductChecks): void {
-    this.checks.set(productCode, checks);
   }
 
   /** The caller's policies, or undefined for an account's root (never evaluated). */
@@ -111,8 +104,16 @@ export class Authorizer {
    * The caller to evaluate for this call, or undefined when nothing is evaluated (mode off, an
    * account's root pair): the pipeline's root path stops here, allocating nothing.
    */
-  callerToCheck(accessKeyId: string, accountId: string): CallerPolicies | undefined {
-    return this.mode === 'off' ? undefined : this.callers(accessKeyId, accountId);
+  callerToCheck(
+    accessKeyId: string,
+    accountId: string,
+    product: Product,
+    operation: string,
+  ): CallerPolicies | undefined {
+    if (this.mode === 'off') return undefined;
+    const caller = this.callers(accessKeyId, accountId);
+    if (caller || !product.rootChecked.has(operation)) return caller;
+    return { principal: { type: 'Account', accountId }, identityPolicies: [] };
   }
 
   /**
@@ -132,11 +133,9 @@ export class Authorizer {
     dryRun?: boolean;
   }): AuthorizationDecision | undefined {
     if (this.mode === 'off') return undefined;
-    const caller = this.callers(call.accessKeyId, call.scope.accountId);
-    if (!caller) return undefined;
     const decision = this.decide(
-      caller,
-      call.product.code,
+      call.caller,
+      call.product,
       call.spec.name,
       call.params,
       call.scope,
@@ -155,26 +154,25 @@ export class Authorizer {
       allowedByMode,
     });
     if (allowedByMode) return decision;
-    throw denialError(decision, call.spec, call.dryRun === true);
+    throw denialError(decision, call.spec, call.dryRun === true, call.product);
   }
 
   /** The decision for a caller, without calling anything (the simulator, POST /_emulator/authorize). */
   decide(
     caller: CallerPolicies,
-    productCode: string,
+    product: Product,
     operation: string,
     params: Readonly<Record<string, string>>,
     scope: Scope,
     world: World,
     context: CallContext,
   ): AuthorizationDecision | undefined {
-    const checks = this.checks.get(productCode);
-    const list = checks
-      ? checks(operation, params, scope, world, this.policies)
+    const list = product.checks
+      ? product.checks(operation, params, scope, world, this.policies)
       : // A product without a table: its operation on anything (fail closed).
         [
           {
-            action: `${productCode.toLowerCase()}:${operation}`,
+            action: `${product.code.toLowerCase()}:${operation}`,
             resource: '*',
             resourceOwnerId: scope.accountId,
           },
@@ -264,7 +262,12 @@ export class Authorizer {
  * AccessDeniedDetail object in the envelope. A dry run by a caller without permission answers
  * `AccessDeniedError` (with permission it would be DryRunOperationError).
  */
-export function denialError(decision: AuthorizationDecision, spec: OperationSpec, dryRun: boolean): ApiError {
+export function denialError(
+  decision: AuthorizationDecision,
+  spec: OperationSpec,
+  dryRun: boolean,
+  product: Product,
+): ApiError {
   const detail = accessDeniedDetail(decision);
   const details = detail ? { AccessDeniedDetail: detail } : undefined;
   if (dryRun) {
@@ -273,14 +276,20 @@ export function denialError(decision: AuthorizationDecision, spec: OperationSpec
       ...(details ? { details } : {}),
     });
   }
-  return new ApiError(NO_PERMISSION.code, NO_PERMISSION.message, {
-    status: spec.errors.get(NO_PERMISSION.code) ?? 403,
-    ...(details ? { details } : {}),
-  });
+  const code = product.denialCode;
+  const known = product.errors.get(code);
+  return new ApiError(
+    code,
+    code === NO_PERMISSION.code ? NO_PERMISSION.message : (known?.message ?? NO_PERMISSION.message),
+    {
+      status: spec.errors.get(code) ?? known?.status ?? 403,
+      ...(details ? { details } : {}),
+    },
+  );
 }
 
 /** KMS's table (src/domain/authorization/kms-actions.ts) over the world's keys, aliases and secrets. */
-const kmsChecks: ProductChecks = (operation, params, scope, world, policies) =>
+export const kmsChecks: ProductChecks = (operation, params, scope, world, policies) =>
   checksFor(operation, params, new WorldResources(world, scope, policies));
 
 /**

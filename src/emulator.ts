@@ -22,13 +22,17 @@ import type { Seed } from './testkit/seed.js';
 import './testkit/seed-sections.js';
 import type { ControlPolicy } from './control/guard.js';
 import './testkit/seed-access.js';
+import './testkit/seed-ram.js';
 import { kms } from './kms/index.js';
 import { lazyModule } from './lazy.js';
 import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
-import { Credentials } from './protocol/credentials.js';
+import { type Credential, Credentials } from './protocol/credentials.js';
+import { callerPoliciesOf } from './ram/authorization.js';
+import { ram } from './ram/index.js';
 import { type CallRecord, createApp, createListener } from './server.js';
 import { StateFileError, Store } from './store/store.js';
+import { sts } from './sts/index.js';
 import { VERSION } from './version.js';
 
 const httpsModule = lazyModule<typeof import('node:https')>('node:https');
@@ -68,7 +72,7 @@ export interface EmulatorOptions {
   /** The caller address the gateway's network rules see (default: the connection's). */
   gatewaySourceIp?: string;
   /**
-   * The products served on the listeners, each found by its API version (default: KMS). The first
+   * The products served on the listeners, each found by its API version (default: KMS, RAM, STS). The first
    * answers errors of a request that names no product.
    */
   products?: Product[];
@@ -159,6 +163,7 @@ export class Emulator {
   readonly options: ResolvedOptions;
   readonly version = VERSION;
   readonly logger: Logger;
+  /** Built-in root pairs (the documented default pair, ALIBABA_CLOUD_ACCESS_KEY_*): configuration. */
   readonly credentials: Credentials;
   readonly authenticator: Authenticator;
   readonly observers = new Observers();
@@ -168,13 +173,6 @@ export class Emulator {
   readonly authorizer: Authorizer;
   readonly faults: FaultInjector;
   readonly audit: AuditJournal;
-  /** Principals declared by seed files (exported back by GET /_emulator/export). */
-  readonly seededPrincipals: {
-    accessKeyId: string;
-    accessKeySecret: string;
-    accountId?: string;
-    name?: string;
-  }[] = [];
   readonly clock: VirtualClock;
   readonly store: Store;
   private lazyApp: express.Express | undefined;
@@ -206,7 +204,7 @@ export class Emulator {
       bodyLimit: options.bodyLimit ?? '1mb',
     };
     const wall = options.wallClock ?? Date.now;
-    this.products = new ProductSet(options.products ?? [kms]);
+    this.products = new ProductSet(options.products ?? [kms, ram, sts]);
     this.authorizer = new Authorizer(
       {
         mode:
@@ -218,11 +216,12 @@ export class Emulator {
     );
     this.logger = options.logger ?? createLogger(options.logLevel ?? 'info');
     this.credentials = new Credentials(options.env ?? process.env);
-    this.authenticator = new Authenticator(this.credentials, {
+    this.clock = new VirtualClock(wall);
+    this.authenticator = new Authenticator((accessKeyId) => this.credentialOf(accessKeyId), {
       enabled: options.auth ?? true,
       wallNow: wall,
+      now: () => this.clock.now(),
     });
-    this.clock = new VirtualClock(wall);
     const file = options.state && options.state !== ':memory:' ? options.state : undefined;
     this.store = new Store({
       file,
@@ -247,8 +246,38 @@ export class Emulator {
    * The policies of the caller an AccessKeyId names, for the authorizer: undefined for an account's
    * root pair (never evaluated). RAM users, roles and sessions supply theirs.
    */
-  callerPolicies(_accessKeyId: string, _accountId: string): CallerPolicies | undefined {
-    return undefined;
+  callerPolicies(accessKeyId: string, _accountId: string): CallerPolicies | undefined {
+    // Built-in pairs are roots; a record of the world's identities may be a RAM user or a session.
+    if (this.credentials.lookup(accessKeyId)) return undefined;
+    const principal = this.world.identities.credential(accessKeyId)?.principal;
+    if (!principal || principal.type === undefined || principal.type === 'Root') return undefined;
+    // The lists change only when a record changes: keep them until the store's version moves.
+    const cached = this.callerCache.get(accessKeyId);
+    const version = this.store.version;
+    if (cached && cached.version === version && cached.world === this.world) return cached.caller;
+    const caller = callerPoliciesOf(
+      principal,
+      this.world.ram,
+      this.world.identities,
+      this.authorizer.policies,
+    );
+    if (this.callerCache.size > 10_000) this.callerCache.clear();
+    this.callerCache.set(accessKeyId, { version, world: this.world, caller });
+    return caller;
+  }
+
+  private readonly callerCache = new Map<
+    string,
+    { version: number; world: World; caller: CallerPolicies | undefined }
+  >();
+
+  /**
+   * Who signs with an AccessKeyId: a built-in root pair, else the current world's identities (seeded
+   * root pairs, RAM users' AccessKeys, STS sessions). Reads `this.world` on each call: a reset or a
+   * seed replaces it.
+   */
+  credentialOf(accessKeyId: string): Credential | undefined {
+    return this.credentials.lookup(accessKeyId) ?? this.world.identities.credential(accessKeyId);
   }
 
   /** The Express app (control plane, unknown paths; what supertest drives), built on first use. */

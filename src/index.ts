@@ -24,6 +24,8 @@ export {
   DEFAULT_ACCOUNT_ID,
 } from './protocol/credentials.js';
 export { ApiError, ErrorCatalog, KmsError } from './protocol/errors.js';
+export { ram } from './ram/index.js';
+export { sts } from './sts/index.js';
 export { FaultInjector, type FaultRuleInput } from './testkit/faults.js';
 export {
   formatResult,

@@ -233,7 +233,12 @@ export async function handleRpc(
       if (instanceEndpoint)
         checkInstanceOfResource(emulator.world, scope, spec, rpc.params, instanceEndpoint.instanceId);
       // Nothing is evaluated for an account's root pair (nor in mode off): the root path stops here.
-      const caller = emulator.authorizer.callerToCheck(principal.accessKeyId, principal.accountId);
+      const caller = emulator.authorizer.callerToCheck(
+        principal.accessKeyId,
+        principal.accountId,
+        product,
+        spec.name,
+      );
       if (caller) {
         const decision = emulator.authorizer.authorize({
           caller,
@@ -302,7 +307,7 @@ function unauthenticatedRecord(
     action: call.action ?? '',
     params: call.params,
     accessKeyId: claimed || undefined,
-    accountId: claimed ? emulator.credentials.principal(claimed)?.accountId : undefined,
+    accountId: claimed ? emulator.credentialOf(claimed)?.principal.accountId : undefined,
     regionId,
     status: 200,
     code: undefined,

@@ -1,3 +1,4 @@
+import type { ProductChecks } from '../authorizer.js';
 import type { Scope, World } from '../domain/world.js';
 import type { Principal } from '../protocol/credentials.js';
 import { ApiError, ErrorCatalog } from '../protocol/errors.js';
@@ -65,6 +66,22 @@ export class Product {
   readonly spec: ProductSpec;
   readonly errors: ErrorCatalog;
   readonly hosts: HostRules;
+  /**
+   * The product's table of authorization checks (operation → action(s) on resource ARN(s)), beside
+   * its spec; a product without one is checked as `<code>:<Operation>` on `*`.
+   */
+  checks?: ProductChecks;
+  /**
+   * Operations whose checks apply to an account's own root pair too (STS AssumeRole: the role's
+   * trust policy must name the account); every other operation never evaluates a root pair.
+   */
+  rootChecked: ReadonlySet<string> = new Set();
+  /**
+   * The code of an authorization denial in this product: KMS's `Forbidden.NoPermission` unless the
+   * product documents another (RAM and STS: `NoPermission`, 403). Its status and message come from
+   * the product's catalog (the operation's own documented status first).
+   */
+  denialCode = 'Forbidden.NoPermission';
   private readonly handlers = new Map<string, Handler>();
 
   constructor(definition: ProductDefinition) {

@@ -56,7 +56,7 @@ export function authorizationRoutes(emulator: Emulator): Router {
         const params = isStringMap(body.params) ? body.params : {};
         decision = emulator.authorizer.decide(
           caller,
-          product.code,
+          product,
           spec.name,
           params,
           scope,

@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { KmsError } from '../protocol/errors.js';
 import type { Table } from '../store/store.js';
-import { open, seal } from './crypto.js';
+import { ACCESS_KEYS_PER_USER } from './ram/identities.js';
+import { openText, sealText } from './sealing.js';
 import { partitionOf, type Scope, type World } from './world.js';
 
 /**
@@ -32,48 +32,44 @@ export interface EcsInstance {
 
 type Resource = Database | RamUser | EcsInstance;
 
-const SEALED = 'sealed:v1:';
+/** A RAM user declared as a managed secret's backing resource in a region (its keys live in Identities). */
+interface RamUserMarker {
+  kind: 'ram-user';
+  id: string;
+  /**
+   * Only in state files written before #24 §2, when the keys lived here (sealed with this record's
+   * context): moved into Identities the first time the user is read.
+   */
+  accessKeys?: { accessKeyId: string; accessKeySecret: string; createTime: number }[];
+}
+
+type Stored = Database | RamUserMarker | EcsInstance;
 
 export class BackingResources {
-  private readonly table: Table<Resource>;
+  private readonly table: Table<Stored>;
 
   /**
-   * `wrappingKey` seals the simulated credentials (database passwords, AccessKeySecrets, ECS
-   * passwords) at rest, so the state file never holds a secret value in plaintext.
+   * `wrappingKey` seals the simulated credentials (database passwords, ECS passwords) at rest, so
+   * the state file never holds a secret value in plaintext. RAM users are the account's RAM users
+   * (`world.identities`): the AccessKeys a RAM secret hands out sign requests to the emulator.
    */
   constructor(
     private readonly world: World,
     private readonly wrappingKey: Buffer,
   ) {
-    this.table = world.store.table<Resource>('backing');
+    this.table = world.store.table<Stored>('backing');
   }
 
-  /**
-   * AES-256-GCM with a synthetic IV (an HMAC of the record and the value), so sealing draws nothing
-   * from the injected random source and seeded runs stay identical.
-   */
-  private seal(context: string, plaintext: string): string {
-    if (plaintext.startsWith(SEALED)) return plaintext;
-    const iv = createHmac('sha256', this.wrappingKey)
-      .update(`${context}\n${plaintext}`)
-      .digest()
-      .subarray(0, 12);
-    const sealed = seal('Aliyun_AES_256', this.wrappingKey, Buffer.from(plaintext), Buffer.from(context), {
-      bytes: () => iv,
-    });
-    return SEALED + Buffer.concat([sealed.iv, sealed.tag, sealed.ciphertext]).toString('base64');
-  }
-
-  /** Opens a sealed value; a value from a state file written before sealing is returned as is. */
-  private unseal(context: string, stored: string): string {
-    if (!stored.startsWith(SEALED)) return stored;
-    const data = Buffer.from(stored.slice(SEALED.length), 'base64');
-    const sealed = { iv: data.subarray(0, 12), tag: data.subarray(12, 28), ciphertext: data.subarray(28) };
-    return open('Aliyun_AES_256', this.wrappingKey, sealed, Buffer.from(context)).toString('utf8');
+  private get identities() {
+    return this.world.identities;
   }
 
   /** The stored form of a resource (credentials sealed), or its in-memory form (opened). */
-  private transform(resource: Resource, f: (context: string, value: string) => string): Resource {
+  private transform<R extends Database | EcsInstance>(
+    resource: R,
+    f: (context: string, value: string) => string,
+  ): R;
+  private transform(resource: Database | EcsInstance, f: (context: string, value: string) => string) {
     const base = `${resource.kind}:${resource.id}`;
     if (resource.kind === 'database') {
       return {
@@ -81,15 +77,6 @@ export class BackingResources {
         accounts: Object.fromEntries(
           Object.entries(resource.accounts).map(([name, pw]) => [name, f(`${base}:${name}`, pw)]),
         ),
-      };
-    }
-    if (resource.kind === 'ram-user') {
-      return {
-        ...resource,
-        accessKeys: resource.accessKeys.map((k) => ({
-          ...k,
-          accessKeySecret: f(`${base}:${k.accessKeyId}`, k.accessKeySecret),
-        })),
       };
     }
     return {
@@ -103,25 +90,34 @@ export class BackingResources {
     };
   }
 
-  private put(scope: Scope, resource: Resource): void {
+  private sealValue = (context: string, value: string): string => sealText(this.wrappingKey, context, value);
+  private openValue = (context: string, value: string): string => openText(this.wrappingKey, context, value);
+
+  /** A stored record as callers see it: credentials opened, a RAM user with its AccessKeys. */
+  private opened(scope: Scope, stored: Stored): Resource | undefined {
+    if (stored.kind === 'ram-user') return this.ramUser(scope, stored.id);
+    return this.transform(stored, this.openValue);
+  }
+
+  private put(scope: Scope, resource: Database | EcsInstance | RamUserMarker): void {
     this.table.put(
       partitionOf(scope),
       `${resource.kind}:${resource.id}`,
-      this.transform(resource, (c, v) => this.seal(c, v)),
+      resource.kind === 'ram-user' ? resource : this.transform(resource, this.sealValue),
     );
   }
 
-  private find<K extends Resource['kind']>(
+  private find<K extends 'database' | 'ecs-instance'>(
     scope: Scope,
     kind: K,
     id: string,
   ): Extract<Resource, { kind: K }> | undefined {
-    const stored = this.table.get(partitionOf(scope), `${kind}:${id}`);
-    return stored && (this.transform(stored, (c, v) => this.unseal(c, v)) as Extract<Resource, { kind: K }>);
+    const stored = this.table.get(partitionOf(scope), `${kind}:${id}`) as Database | EcsInstance | undefined;
+    return stored && (this.transform(stored, this.openValue) as Extract<Resource, { kind: K }>);
   }
 
   list(scope: Scope): Resource[] {
-    return this.table.list(partitionOf(scope)).map((r) => this.transform(r, (c, v) => this.unseal(c, v)));
+    return this.table.list(partitionOf(scope)).flatMap((r) => this.opened(scope, r) ?? []);
   }
 
   upsertDatabase(
@@ -152,37 +148,62 @@ export class BackingResources {
     this.put(scope, db);
   }
 
+  /**
+   * Declares a RAM user behind managed RAM secrets in this scope: the account's RAM user (made if
+   * missing) with the given AccessKeys added, or one new AccessKey when it has none.
+   */
   upsertRamUser(
     scope: Scope,
     userName: string,
     accessKeys: { accessKeyId: string; accessKeySecret: string }[] = [],
   ): RamUser {
-    const existing = this.find(scope, 'ram-user', userName);
-    const keys = existing?.accessKeys ?? [];
+    const { accountId } = scope;
+    const user =
+      this.identities.user(accountId, userName) ?? this.identities.createUser(accountId, { userName });
     for (const key of accessKeys) {
-      if (!keys.some((k) => k.accessKeyId === key.accessKeyId))
-        keys.push({ ...key, createTime: this.world.now() });
+      if (!user.accessKeyIds.includes(key.accessKeyId)) {
+        this.identities.createAccessKey(accountId, userName, key);
+        user.accessKeyIds.push(key.accessKeyId);
+      }
     }
-    if (keys.length === 0) keys.push(this.newAccessKey());
-    const user: RamUser = { kind: 'ram-user', id: userName, accessKeys: keys };
-    this.put(scope, user);
-    return user;
+    if (user.accessKeyIds.length === 0) this.identities.createAccessKey(accountId, userName);
+    this.put(scope, { kind: 'ram-user', id: userName });
+    return this.ramUser(scope, userName) as RamUser;
   }
 
+  /** The account's RAM user of that name (made here, by a seed, or through the RAM API). */
   ramUser(scope: Scope, userName: string): RamUser | undefined {
-    return this.find(scope, 'ram-user', userName);
+    this.adoptLegacyKeys(scope, userName);
+    if (!this.identities.user(scope.accountId, userName)) return undefined;
+    return {
+      kind: 'ram-user',
+      id: userName,
+      accessKeys: this.identities.accessKeys(scope.accountId, userName).map((k) => ({
+        accessKeyId: k.accessKeyId,
+        accessKeySecret: k.accessKeySecret,
+        createTime: k.createTime,
+      })),
+    };
   }
 
-  private newAccessKey() {
-    const id = `LTAI${this.world.ids
-      .prefixed('ak', 'x-x')
-      .replace(/[^a-z0-9]/gi, '')
-      .slice(0, 20)}`;
-    return {
-      accessKeyId: id,
-      accessKeySecret: this.world.random.bytes(22).toString('base64url').slice(0, 30),
-      createTime: this.world.now(),
-    };
+  /** A pre-#24 §2 record's AccessKeys become the account's RAM user's (see RamUserMarker). */
+  private adoptLegacyKeys(scope: Scope, userName: string): void {
+    const id = `ram-user:${userName}`;
+    const stored = this.table.peek(partitionOf(scope), id) as RamUserMarker | undefined;
+    if (!stored?.accessKeys) return;
+    const user =
+      this.identities.user(scope.accountId, userName) ??
+      this.identities.createUser(scope.accountId, { userName });
+    for (const key of stored.accessKeys) {
+      if (user.accessKeyIds.includes(key.accessKeyId) || this.identities.credential(key.accessKeyId))
+        continue;
+      this.identities.createAccessKey(scope.accountId, userName, {
+        accessKeyId: key.accessKeyId,
+        accessKeySecret: this.openValue(`${id}:${key.accessKeyId}`, key.accessKeySecret),
+      });
+      user.accessKeyIds.push(key.accessKeyId);
+    }
+    this.put(scope, { kind: 'ram-user', id: userName });
   }
 
   /** A RAM user has at most two AccessKeys, as in RAM. */
@@ -190,21 +211,19 @@ export class BackingResources {
     scope: Scope,
     userName: string,
   ): { accessKeyId: string; accessKeySecret: string; createTime: number } {
-    const user = this.find(scope, 'ram-user', userName);
+    const user = this.identities.user(scope.accountId, userName);
     if (!user) throw new KmsError('Forbidden.ResourceNotFound', `RAM user ${userName} does not exist.`);
-    if (user.accessKeys.length >= 2)
+    if (user.accessKeyIds.length >= ACCESS_KEYS_PER_USER)
       throw new KmsError('Rejected.LimitExceeded', `RAM user ${userName} already has two AccessKeys.`);
-    const key = this.newAccessKey();
-    user.accessKeys.push(key);
-    this.put(scope, user);
-    return key;
+    const key = this.identities.createAccessKey(scope.accountId, userName);
+    return { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret, createTime: key.createTime };
   }
 
+  /** Deleting a key the user no longer has changes nothing. */
   deleteAccessKey(scope: Scope, userName: string, accessKeyId: string): void {
-    const user = this.find(scope, 'ram-user', userName);
-    if (!user) return;
-    user.accessKeys = user.accessKeys.filter((k) => k.accessKeyId !== accessKeyId);
-    this.put(scope, user);
+    const user = this.identities.user(scope.accountId, userName);
+    if (!user?.accessKeyIds.includes(accessKeyId)) return;
+    this.identities.deleteAccessKey(scope.accountId, userName, accessKeyId);
   }
 
   upsertEcsInstance(
@@ -255,13 +274,12 @@ export class BackingResources {
       return db?.accounts[text('AccountName')] === credential.AccountPassword;
     }
     if (credential.AccessKeyId !== undefined) {
-      return this.list(scope).some(
-        (r) =>
-          r.kind === 'ram-user' &&
-          r.accessKeys.some(
-            (k) =>
-              k.accessKeyId === credential.AccessKeyId && k.accessKeySecret === credential.AccessKeySecret,
-          ),
+      const found = this.identities.credential(String(credential.AccessKeyId));
+      return (
+        found?.principal.type === 'SubUser' &&
+        found.principal.accountId === scope.accountId &&
+        found.inactive !== true &&
+        found.secret === credential.AccessKeySecret
       );
     }
     if (credential.InstanceId !== undefined) {
@@ -277,7 +295,15 @@ export class BackingResources {
     );
   }
 
+  /** Removing a RAM user deletes the account's RAM user with its AccessKeys. */
   remove(scope: Scope, kind: Resource['kind'], id: string): boolean {
+    if (kind === 'ram-user') {
+      const declared = this.table.peek(partitionOf(scope), `${kind}:${id}`) !== undefined;
+      const user = this.identities.user(scope.accountId, id) !== undefined;
+      if (declared) this.table.delete(partitionOf(scope), `${kind}:${id}`);
+      if (user) this.identities.deleteUser(scope.accountId, id, { force: true });
+      return declared || user;
+    }
     if (!this.find(scope, kind, id)) return false;
     this.table.delete(partitionOf(scope), `${kind}:${id}`);
     return true;

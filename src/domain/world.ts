@@ -14,6 +14,8 @@ import { InstanceService } from './instances.js';
 import { KeyImport } from './key-import.js';
 import { KeyService } from './keys.js';
 import { MacKeys } from './mac.js';
+import { RamDirectory } from './ram/directory.js';
+import { Identities } from './ram/identities.js';
 import type { Random } from './random.js';
 import { ManagedSecrets } from './rotation.js';
 import { Scheduler } from './scheduler.js';
@@ -38,6 +40,10 @@ export class World {
   readonly ids: IdFactory;
   readonly scheduler: Scheduler;
   readonly accounts: AccountDirectory;
+  /** Root pairs, RAM users and their AccessKeys, STS sessions: account-wide, not regional. */
+  readonly identities: Identities;
+  /** RAM's groups, roles, custom policies and attachments (account-wide). */
+  readonly ram: RamDirectory;
   readonly instances: InstanceService;
   readonly keys: KeyService;
   readonly keyImport: KeyImport;
@@ -67,6 +73,8 @@ export class World {
     this.instances = new InstanceService(this);
     this.tags = new TagService(this);
     const wrappingKey = masterKey ?? random.bytes(32);
+    this.identities = new Identities(store, clock, random, wrappingKey);
+    this.ram = new RamDirectory(store, clock, this.identities);
     this.keys = new KeyService(this, wrappingKey);
     this.keyImport = new KeyImport(this, wrappingKey);
     this.asymmetric = new AsymmetricKeys(this.keys, random);

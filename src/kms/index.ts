@@ -10,4 +10,9 @@ import '../api/secrets.js';
 import '../api/access-points.js';
 import '../api/data-keys.js';
 
-export { kms } from './product.js';
+import { kmsChecks } from '../authorizer.js';
+import { kms } from './product.js';
+
+kms.checks = kmsChecks;
+
+export { kms };

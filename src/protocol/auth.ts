@@ -1,5 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { type Credentials, DEFAULT_ACCOUNT_ID, type Principal } from './credentials.js';
+import {
+  type Credential,
+  type CredentialLookup,
+  Credentials,
+  DEFAULT_ACCOUNT_ID,
+  type Principal,
+} from './credentials.js';
 import { ApiError, missingParameter } from './errors.js';
 import { NonceStore } from './nonces.js';
 import {
@@ -32,6 +38,8 @@ export interface AuthOptions {
   windowMs?: number;
   /** Hard cap on remembered signature nonces (default 250,000). */
   maxNonces?: number;
+  /** Virtual time (epoch ms): when an STS credential expires. Wall time when not given. */
+  now?: () => number;
 }
 
 const WINDOW_MS = 15 * 60 * 1000;
@@ -39,11 +47,14 @@ const WINDOW_MS = 15 * 60 * 1000;
 export class Authenticator {
   private readonly nonces: NonceStore;
   private readonly windowMs: number;
+  /** Who signs with an AccessKeyId: the built-in pairs, then the domain's records (src/emulator.ts). */
+  private readonly lookup: CredentialLookup;
 
   constructor(
-    private readonly credentials: Credentials,
+    credentials: CredentialLookup | Credentials,
     private readonly options: AuthOptions,
   ) {
+    this.lookup = credentials instanceof Credentials ? (id) => credentials.lookup(id) : credentials;
     this.windowMs = options.windowMs ?? WINDOW_MS;
     // A timestamp may be up to one window ahead, so its request stays valid for two windows.
     this.nonces = new NonceStore({ retainMs: 2 * this.windowMs, maxEntries: options.maxNonces });
@@ -66,7 +77,7 @@ export class Authenticator {
   private verifyV1(request: SignedRequest): Principal {
     const { params } = request;
     const accessKeyId = params.AccessKeyId;
-    if (!this.options.enabled) return this.credentials.principal(accessKeyId ?? '') ?? anonymous(accessKeyId);
+    if (!this.options.enabled) return this.lookup(accessKeyId ?? '')?.principal ?? anonymous(accessKeyId);
     if (!accessKeyId) throw missingParameter('AccessKeyId');
     if (params.Signature === undefined) throw missingParameter('Signature');
     const method = params.SignatureMethod;
@@ -75,22 +86,24 @@ export class Authenticator {
     }
     this.checkTimestamp(params.Timestamp, 'Timestamp');
     if (!params.SignatureNonce) throw missingNonce('SignatureNonce');
-    const secret = this.secretFor(accessKeyId);
+    const credential = this.credentialFor(accessKeyId);
     const stringToSign = v1StringToSign(request.method, params);
-    if (!sameText(v1Signature(secret, stringToSign), params.Signature)) throw signatureMismatch(stringToSign);
+    if (!sameText(v1Signature(credential.secret, stringToSign), params.Signature))
+      throw signatureMismatch(stringToSign);
+    this.checkToken(credential, params.SecurityToken);
     this.useNonce(accessKeyId, params.SignatureNonce);
-    return this.principalFor(accessKeyId);
+    return credential.principal;
   }
 
   private verifyV3(request: SignedRequest, header: string): Principal {
     const parsed = parseV3Authorization(header);
     if (!parsed) throw new ApiError('IncompleteSignature');
     if (!this.options.enabled)
-      return this.credentials.principal(parsed.accessKeyId) ?? anonymous(parsed.accessKeyId);
+      return this.lookup(parsed.accessKeyId)?.principal ?? anonymous(parsed.accessKeyId);
     this.checkTimestamp(request.headers['x-acs-date'], 'x-acs-date');
     if (!request.headers['x-acs-signature-nonce']) throw missingNonce('x-acs-signature-nonce');
     requireSignedHeaders(parsed.signedHeaders, request.body.length > 0);
-    const secret = this.secretFor(parsed.accessKeyId);
+    const credential = this.credentialFor(parsed.accessKeyId);
     // The canonical request hashes the body actually received, so a body changed in transit (or a
     // wrong x-acs-content-sha256) cannot match the client's signature.
     const payloadHash = sha256Hex(request.body);
@@ -107,22 +120,36 @@ export class Authenticator {
     );
     if (
       (claimed !== undefined && claimed !== payloadHash) ||
-      !sameText(v3Signature(secret, stringToSign), parsed.signature)
+      !sameText(v3Signature(credential.secret, stringToSign), parsed.signature)
     ) {
       throw signatureMismatch(stringToSign);
     }
+    this.checkToken(credential, request.headers['x-acs-security-token']);
     this.useNonce(parsed.accessKeyId, request.headers['x-acs-signature-nonce']);
-    return this.principalFor(parsed.accessKeyId);
+    return credential.principal;
   }
 
-  private secretFor(accessKeyId: string): string {
-    const secret = this.credentials.secretOf(accessKeyId);
-    if (secret === undefined) throw new ApiError('InvalidAccessKeyId.NotFound');
-    return secret;
+  private credentialFor(accessKeyId: string): Credential {
+    const credential = this.lookup(accessKeyId);
+    if (credential === undefined) throw new ApiError('InvalidAccessKeyId.NotFound');
+    if (credential.inactive) throw new ApiError('InvalidAccessKeyId.Inactive');
+    return credential;
   }
 
-  private principalFor(accessKeyId: string): Principal {
-    return this.credentials.principal(accessKeyId) ?? anonymous(accessKeyId);
+  /**
+   * An STS credential signs only with its own security token (V1 `SecurityToken`, V3
+   * `x-acs-security-token`) and only until its expiry on the virtual clock. A token sent with a
+   * long-term AccessKey is ignored, as the gateway does.
+   */
+  private checkToken(credential: Credential, token: string | undefined): void {
+    if (credential.securityToken === undefined) return;
+    if (!token) throw new ApiError('MissingSecurityToken');
+    if (!TOKEN_SHAPE.test(token)) throw new ApiError('InvalidSecurityToken.Malformed');
+    if (!sameText(token, credential.securityToken))
+      throw new ApiError('InvalidSecurityToken.MismatchWithAccessKey');
+    const now = this.options.now?.() ?? this.options.wallNow();
+    if (credential.expiresAt !== undefined && now >= credential.expiresAt)
+      throw new ApiError('InvalidSecurityToken.Expired');
   }
 
   private checkTimestamp(value: string | undefined, name: string): void {
@@ -191,8 +218,11 @@ function missingNonce(name: string): ApiError {
   return new ApiError('MissingSignatureNonce', `${name} is mandatory for this action.`, { status: 400 });
 }
 
+/** A security token as STS issues them: `CAIS` then base64 (what the emulator's sessions carry). */
+const TOKEN_SHAPE = /^CAIS[A-Za-z0-9+/]+=*$/;
+
 function anonymous(accessKeyId = 'anonymous'): Principal {
-  return { accessKeyId, accountId: DEFAULT_ACCOUNT_ID };
+  return { accessKeyId, accountId: DEFAULT_ACCOUNT_ID, type: 'Root' };
 }
 
 function signatureMismatch(stringToSign: string): ApiError {

@@ -108,6 +108,16 @@ for (const [code, known] of Object.entries({
     message: 'The request signature does not conform to Alibaba Cloud standards.',
   },
   'InvalidAccessKeyId.NotFound': { status: 404, message: 'Specified access key is not found.' },
+  // STS credentials (#25). The facts (ram-authorization.md §0) find 400 in a gateway-style table
+  // and 403 in several product tables; the gateway's 400 is used, like the other signature errors.
+  'InvalidAccessKeyId.Inactive': { status: 400, message: 'Specified access key is disabled.' },
+  MissingSecurityToken: { status: 400, message: 'SecurityToken is mandatory for this action.' },
+  'InvalidSecurityToken.Malformed': { status: 400, message: 'Specified SecurityToken is malformed.' },
+  'InvalidSecurityToken.MismatchWithAccessKey': {
+    status: 400,
+    message: 'Specified SecurityToken mismatch with the AccessKey.',
+  },
+  'InvalidSecurityToken.Expired': { status: 400, message: 'Specified SecurityToken is expired.' },
   'InvalidTimeStamp.Expired': { status: 400, message: 'Specified time stamp or date value is expired.' },
   IllegalTimestamp: {
     status: 400,

@@ -345,7 +345,14 @@ export class Store {
     return part;
   }
 
+  /**
+   * Counts every change to any record (a write, or its undoing): views derived from the records
+   * (the authorizer's per-caller policy lists) compare it to know they are still current.
+   */
+  version = 0;
+
   private apply(entry: JournalEntry): void {
+    this.version++;
     const part = this.partition(entry.t, entry.p, entry.v !== undefined);
     if (!part) return;
     const old = valueAt(part, entry.id);
@@ -369,6 +376,7 @@ export class Store {
 
   private record(entry: JournalEntry): void {
     this.changed = true;
+    this.version++;
     if (this.undo)
       this.undo.push({
         t: entry.t,

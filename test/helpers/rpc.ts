@@ -19,7 +19,14 @@ export { signedQuery as v1Query } from '../../src/testkit/rpc-client.js';
 export function v3Request(
   action: string,
   query: Record<string, string>,
-  options: SignOptions & { body?: string; host: string; bodyHash?: string; contentType?: string },
+  options: SignOptions & {
+    body?: string;
+    host: string;
+    bodyHash?: string;
+    contentType?: string;
+    /** An STS session's token, sent (and signed) as x-acs-security-token. */
+    securityToken?: string;
+  },
 ): { path: string; headers: Record<string, string> } {
   const body = options.body ?? '';
   const headers: Record<string, string> = {
@@ -31,6 +38,7 @@ export function v3Request(
     'x-acs-content-sha256': options.bodyHash ?? sha256Hex(body),
   };
   if (options.contentType !== undefined) headers['content-type'] = options.contentType;
+  if (options.securityToken !== undefined) headers['x-acs-security-token'] = options.securityToken;
   const signedHeaders = Object.keys(headers).sort();
   const stringToSign = v3StringToSign(
     v3CanonicalRequest({

@@ -35,12 +35,21 @@ const KNOWN_TABLES = new Set([
   'accounts',
   'rotation-calls',
   'import-tokens',
+  // Identities (src/domain/ram/identities.ts): sealed secrets and tokens, shown by their own panel.
+  'ram-access-keys',
+  'ram-users',
+  'sts-sessions',
 ]);
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : isoSeconds(ms));
 
 /** ExtendedConfig fields that name a managed secret's backing resource (CustomData is left out). */
 const BACKING_FIELDS = ['SecretSubType', 'DBInstanceId', 'UserName', 'InstanceId', 'RegionId', 'CommandId'];
+
+function scopeOfPartition(partition: string): { accountId: string; regionId: string } {
+  const [accountId = '', regionId = ''] = partition.split('/');
+  return { accountId, regionId };
+}
 
 export function worldView(world: World, store: Store): WorldView {
   const tables = {
@@ -147,8 +156,13 @@ export function worldView(world: World, store: Store): WorldView {
       engine: r.kind === 'database' ? r.engine : undefined,
       // Names only: the passwords and AccessKeySecrets are sealed and stay so.
       accounts: r.kind === 'database' ? Object.keys(r.accounts) : undefined,
+      // A RAM user's AccessKeys are the account's (world.identities); the record only declares it here.
       accessKeyIds:
-        r.kind === 'ram-user' ? r.accessKeys.map((k) => ({ accessKeyId: k.accessKeyId })) : undefined,
+        r.kind === 'ram-user'
+          ? (world.backing.ramUser(scopeOfPartition(partition), r.id)?.accessKeys ?? []).map((k) => ({
+              accessKeyId: k.accessKeyId,
+            }))
+          : undefined,
       users:
         r.kind === 'ecs-instance'
           ? Object.entries(r.users).map(([userName, u]) => ({

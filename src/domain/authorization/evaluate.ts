@@ -244,7 +244,8 @@ export function evaluate(
   });
 
   const isRoot = principal.type === 'Account';
-  if (isRoot && !crossAccount) {
+  // A role's trust policy must name the caller even when the caller is the role's own account.
+  if (isRoot && !crossAccount && request.resourcePolicy?.type !== 'TrustPolicy') {
     return decide('Allow', 'The account itself has full permissions on its own resources (facts §2).');
   }
 
