@@ -109,10 +109,20 @@ export class Authorizer {
     accountId: string,
     product: Product,
     operation: string,
+    params: Readonly<Record<string, string>>,
+    regionId: string,
+    world: World,
   ): CallerPolicies | undefined {
     if (this.mode === 'off') return undefined;
     const caller = this.callers(accessKeyId, accountId);
-    if (caller || !product.rootChecked.has(operation)) return caller;
+    if (caller) return caller;
+    // An account's root is evaluated only where the resource side decides for it: a role's trust
+    // policy (STS AssumeRole), or another account's key or secret (its key or secret policy).
+    if (
+      !product.rootChecked.has(operation) &&
+      !product.namesOtherAccount?.(params, { accountId, regionId }, world)
+    )
+      return undefined;
     return { principal: { type: 'Account', accountId }, identityPolicies: [] };
   }
 
@@ -206,11 +216,12 @@ export class Authorizer {
     context: CallContext & { tags?: Record<string, string> },
   ): AuthorizationDecision | undefined {
     const resources = new WorldResources(world, scope, this.policies);
-    const named = /^acs:kms:[^:]*:[^:]*:(key|secret)\/(.+)$/.exec(resource);
+    const named = /^acs:kms:[^:]*:[^:]*:(key|secret)\//.exec(resource);
+    // The full ARN: it names the resource's account (another account's, across accounts).
     const found = named
       ? named[1] === 'key'
-        ? resources.key(named[2] as string)
-        : resources.secret(named[2] as string)
+        ? resources.key(resource)
+        : resources.secret(resource)
       : undefined;
     const owner = /^acs:[^:]*:[^:]*:(\d+):/.exec(resource)?.[1] ?? scope.accountId;
     const tags = context.tags ?? found?.tags;
@@ -288,6 +299,30 @@ export function denialError(
   );
 }
 
+/**
+ * Whether a KMS call names another account's key or secret (an ARN of another account, or a blob made
+ * under another account's key): then even the caller's root pair is evaluated (that resource's policy
+ * must name it). Cheap: a few string tests, and for a blob one decode (cached) and one lookup.
+ */
+export function kmsNamesOtherAccount(
+  params: Readonly<Record<string, string>>,
+  scope: Scope,
+  world: World,
+): boolean {
+  for (const name of ['KeyId', 'DestinationKeyId', 'SecretName', 'AliasName']) {
+    const value = params[name];
+    if (value?.startsWith('acs:') && value.split(':')[3] !== scope.accountId) return true;
+  }
+  const blob = params.CiphertextBlob;
+  if (!blob) return false;
+  try {
+    const { keyId } = decodeBlob(blob);
+    return keyId !== '' && !world.keys.find(scope, keyId) && world.keys.locate(keyId) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** KMS's table (src/domain/authorization/kms-actions.ts) over the world's keys, aliases and secrets. */
 export const kmsChecks: ProductChecks = (operation, params, scope, world, policies) =>
   checksFor(operation, params, new WorldResources(world, scope, policies));
@@ -316,41 +351,42 @@ class WorldResources implements ResourceResolver {
     } catch {
       return undefined;
     }
+    return this.keyResource(key);
+  }
+
+  /** A key's resource in its own account and region (another account's, named by ARN or by a blob). */
+  private keyResource(key: ReturnType<World['keys']['peekResolve']>): ResolvedResource {
+    const owner = { accountId: key.accountId, regionId: key.regionId };
     return {
-      arn: kmsKeyArn(this.regionId, this.accountId, key.keyId),
-      ownerId: this.accountId,
-      ...this.tags('key', key.keyId),
+      arn: kmsKeyArn(owner.regionId, owner.accountId, key.keyId),
+      ownerId: owner.accountId,
+      ...this.tags(owner, 'key', key.keyId),
       // Every key of the emulator is an instance's (the default instance's when none was named).
       ...(!key.managed && key.policy ? this.policy('default', 'KeyPolicy', key.policy) : {}),
     };
   }
 
   keyOfCiphertext(blob: string): ResolvedResource | undefined {
+    let keyId: string;
     try {
-      const { keyId } = decodeBlob(blob);
-      return keyId ? this.key(keyId) : undefined;
+      keyId = decodeBlob(blob).keyId;
     } catch {
       return undefined;
     }
+    if (!keyId) return undefined;
+    const key = this.world.keys.find(this.scope, keyId) ?? this.world.keys.locate(keyId);
+    return key ? this.keyResource(key) : undefined;
   }
 
   secret(ref: string): ResolvedResource | undefined {
-    const name = ref.startsWith('acs:kms:')
-      ? ref
-          .split(':')
-          .slice(4)
-          .join(':')
-          .replace(/^secret\//, '')
-      : ref;
-    const secret = this.world.secrets.find(this.scope, name, true);
+    const secret = this.world.secrets.find(this.scope, ref, true);
     if (!secret) return undefined;
+    const owner = { accountId: secret.accountId, regionId: secret.regionId };
     return {
-      arn: kmsSecretArn(this.regionId, this.accountId, secret.name),
-      ownerId: this.accountId,
-      ...this.tags('secret', secret.name),
-      ...(secret.dkmsInstanceId && secret.policy
-        ? this.policy('default', 'SecretPolicy', secret.policy)
-        : {}),
+      arn: kmsSecretArn(owner.regionId, owner.accountId, secret.name),
+      ownerId: owner.accountId,
+      ...this.tags(owner, 'secret', secret.name),
+      ...(secret.policy ? this.policy('default', 'SecretPolicy', secret.policy) : {}),
     };
   }
 
@@ -377,8 +413,8 @@ class WorldResources implements ResourceResolver {
     };
   }
 
-  private tags(type: string, id: string): { tags?: Record<string, string> } {
-    const list = this.world.tags.list(this.scope, type, id);
+  private tags(owner: Scope, type: string, id: string): { tags?: Record<string, string> } {
+    const list = this.world.tags.list(owner, type, id);
     if (list.length === 0) return {};
     return { tags: Object.fromEntries(list.map((t) => [t.key, t.value])) };
   }

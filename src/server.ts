@@ -232,12 +232,15 @@ export async function handleRpc(
     return () => {
       if (instanceEndpoint)
         checkInstanceOfResource(emulator.world, scope, spec, rpc.params, instanceEndpoint.instanceId);
-      // Nothing is evaluated for an account's root pair (nor in mode off): the root path stops here.
+      // Nothing is evaluated for an account's root pair on its own resources (nor in mode off).
       const caller = emulator.authorizer.callerToCheck(
         principal.accessKeyId,
         principal.accountId,
         product,
         spec.name,
+        rpc.params,
+        regionId,
+        emulator.world,
       );
       if (caller) {
         const decision = emulator.authorizer.authorize({

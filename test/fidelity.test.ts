@@ -175,6 +175,8 @@ describe('newest-SDK parameters and fields', () => {
       'secret',
       'vpc',
       'qps',
+      // The Access Management Quota (#25 §5): other accounts the instance's policies name.
+      'share',
     ]);
   });
 

@@ -76,6 +76,8 @@ export class Product {
    * trust policy must name the account); every other operation never evaluates a root pair.
    */
   rootChecked: ReadonlySet<string> = new Set();
+  /** Whether a call names another account's resource, whose policy must then name even a root caller. */
+  namesOtherAccount?: (params: Readonly<Record<string, string>>, scope: Scope, world: World) => boolean;
   /**
    * The code of an authorization denial in this product: KMS's `Forbidden.NoPermission` unless the
    * product documents another (RAM and STS: `NoPermission`, 403). Its status and message come from

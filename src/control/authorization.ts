@@ -22,7 +22,7 @@ export function authorizationRoutes(emulator: Emulator): Router {
     handle((req) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const accessKeyId = text(body, 'accessKeyId', true) as string;
-      const known = emulator.credentials.principal(accessKeyId);
+      const known = emulator.credentialOf(accessKeyId)?.principal;
       if (!known) throw new KmsError('InvalidAccessKeyId.NotFound', `No AccessKey ${accessKeyId} is known.`);
       const scope = {
         accountId: known.accountId,

@@ -252,20 +252,45 @@ export class KeyService {
    */
   private lookup(scope: Scope, ref: string, peek: boolean): KeyRecord {
     let id = ref.trim();
+    let where = scope;
     if (id.startsWith('acs:kms:')) {
+      const [, , regionId, accountId] = id.split(':');
+      // Another account's key, named by its ARN (cross-account use, which its key policy must allow).
+      if (accountId && regionId && accountId !== scope.accountId) where = { accountId, regionId };
       const resource = id.split(':').slice(4).join(':');
       if (resource.startsWith('alias/')) id = resource;
       else if (resource.startsWith('key/')) id = resource.slice(4);
       else throw new KmsError('Forbidden.KeyNotFound');
     }
     if (id.startsWith('alias/')) {
-      const alias = this.aliases.get(partitionOf(scope), id);
+      const alias = this.aliases.get(partitionOf(where), id);
       if (!alias) throw new KmsError('Forbidden.AliasNotFound');
       id = alias.keyId;
     }
-    const key = peek ? this.keys.peek(partitionOf(scope), id) : this.keys.get(partitionOf(scope), id);
+    const key = peek ? this.keys.peek(partitionOf(where), id) : this.keys.get(partitionOf(where), id);
     if (!key) throw new KmsError('Forbidden.KeyNotFound');
     return key as KeyRecord;
+  }
+
+  /**
+   * The key a ciphertext blob names: the caller's own, else — a blob made under another account's
+   * key, which names only its KeyId — that account's (cross-account Decrypt; its key policy decides).
+   */
+  private blobKey(scope: Scope, keyId: string): Readonly<KeyRecord> {
+    const own = this.keys.peek(partitionOf(scope), keyId);
+    if (own) return own;
+    const elsewhere = this.locate(keyId);
+    if (!elsewhere) throw new KmsError('Forbidden.KeyNotFound');
+    return elsewhere;
+  }
+
+  /** A key by its ID in any account and region (KeyIds are UUIDs or carry a random suffix). */
+  locate(keyId: string): Readonly<KeyRecord> | undefined {
+    for (const partition of this.keys.partitions()) {
+      const key = this.keys.peek(partition, keyId);
+      if (key) return key;
+    }
+    return undefined;
   }
 
   /** A key by its ID, or undefined: the stored (frozen) record, for readers. */
@@ -283,8 +308,13 @@ export class KeyService {
     return this.checkUsable(scope, this.lookup(scope, ref, true));
   }
 
-  private checkUsable<T extends Readonly<KeyRecord>>(scope: Scope, key: T): T {
-    if (key.dkmsInstanceId) this.world.instances.assertUsable(scope, key.dkmsInstanceId);
+  private checkUsable<T extends Readonly<KeyRecord>>(_scope: Scope, key: T): T {
+    // The key's own account and region hold its instance (another account's, for a cross-account key).
+    if (key.dkmsInstanceId)
+      this.world.instances.assertUsable(
+        { accountId: key.accountId, regionId: key.regionId },
+        key.dkmsInstanceId,
+      );
     if (key.state === 'Disabled') throw new KmsError('Rejected.Disabled');
     if (key.state === 'PendingDeletion') throw new KmsError('Rejected.PendingDeletion');
     if (key.state === 'PendingImport') {
@@ -666,7 +696,7 @@ export class KeyService {
     context?: Record<string, unknown>,
   ): { keyId: string; keyVersionId: string; plaintext: Buffer } {
     const blob = decodeBlob(ciphertextBlob);
-    const key = this.symmetric(this.readableKey(scope, blob.keyId));
+    const key = this.symmetric(this.checkUsable(scope, this.blobKey(scope, blob.keyId)));
     const plaintext = open(
       key.keySpec,
       this.material(key, blob.keyVersionId),
@@ -681,7 +711,7 @@ export class KeyService {
    * the version still there), without its cryptography: for a value already decrypted once.
    */
   assertDecryptable(scope: Scope, keyId: string, keyVersionId: string): void {
-    this.material(this.symmetric(this.readableKey(scope, keyId)), keyVersionId);
+    this.material(this.symmetric(this.checkUsable(scope, this.blobKey(scope, keyId))), keyVersionId);
   }
 
   /** The service-managed key that encrypts secrets created without EncryptionKeyId. */

@@ -155,7 +155,7 @@ export class SecretService {
   /** `usable` for readers: the frozen stored record, never to be changed or saved. */
   readable(scope: Scope, name: string): Readonly<SecretRecord> {
     const secret = this.view(scope, name);
-    this.assertAvailable(scope, secret);
+    this.assertAvailable({ accountId: secret.accountId, regionId: secret.regionId }, secret);
     return secret;
   }
 
@@ -172,13 +172,18 @@ export class SecretService {
 
   find(scope: Scope, name: string, peek = false): SecretRecord | undefined {
     let key = name;
-    if (key.startsWith('acs:kms:'))
+    let where = scope;
+    if (key.startsWith('acs:kms:')) {
+      const [, , regionId, accountId] = key.split(':');
+      // Another account's secret, named by its ARN (cross-account use, which its secret policy must allow).
+      if (accountId && regionId && accountId !== scope.accountId) where = { accountId, regionId };
       key = key
         .split(':')
         .slice(4)
         .join(':')
         .replace(/^secret\//, '');
-    return peek ? this.table.peek(partitionOf(scope), key) : this.table.get(partitionOf(scope), key);
+    }
+    return peek ? this.table.peek(partitionOf(where), key) : this.table.get(partitionOf(where), key);
   }
 
   /** In creation order, kept by the store's index (no sort, no copy: the records are frozen). */
@@ -355,7 +360,12 @@ export class SecretService {
     }
     if (!version)
       throw new KmsError('Forbidden.ResourceNotFound', 'The specified secret version is not found.');
-    return { secret, version, data: this.open(scope, secret, version) };
+    // The secret's own account opens it (another account's, for a cross-account read).
+    return {
+      secret,
+      version,
+      data: this.open({ accountId: secret.accountId, regionId: secret.regionId }, secret, version),
+    };
   }
 
   /**

@@ -10,9 +10,10 @@ import '../api/secrets.js';
 import '../api/access-points.js';
 import '../api/data-keys.js';
 
-import { kmsChecks } from '../authorizer.js';
+import { kmsChecks, kmsNamesOtherAccount } from '../authorizer.js';
 import { kms } from './product.js';
 
 kms.checks = kmsChecks;
+kms.namesOtherAccount = kmsNamesOtherAccount;
 
 export { kms };
