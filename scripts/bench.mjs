@@ -349,14 +349,74 @@ const emulatorServer = (root, args = nodeArgs(process.env.BENCH_NODE_ARGS)) => (
       port,
       v1Request(port, 'CreateSecret', { SecretName: 'bench', SecretData: 'x'.repeat(64), VersionId: 'v1' }),
     );
+    const user = await ramUser(port, keyId).catch(() => undefined);
     return {
       Encrypt: () => v1Request(port, 'Encrypt', { KeyId: keyId, Plaintext: plaintext }),
       Decrypt: () => v1Request(port, 'Decrypt', { CiphertextBlob: blob }),
       GetSecretValue: () => v1Request(port, 'GetSecretValue', { SecretName: 'bench' }),
+      // The same Decrypt signed by a RAM user with 10 attached policies (30 statements, conditions
+      // included), which authorization evaluates on every call (#25's Performance goal: ≥ 0.8x root).
+      ...(user
+        ? {
+            'Decrypt (RAM user)': () =>
+              Buffer.from(
+                `GET /?${v1SignedQuery(user.id, user.secret, 'Decrypt', { CiphertextBlob: blob })} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`,
+              ),
+          }
+        : {}),
     };
   },
   unique: true,
 });
+
+/**
+ * A RAM user of the emulator with 10 custom policies of 3 statements each (conditions on source
+ * address, virtual time and tags), the last of which allows kms:Decrypt on the bench key.
+ */
+async function ramUser(port, keyId) {
+  const ram = (action, extra) => v1Request(port, action, { Version: '2015-05-01', ...extra });
+  await once(port, ram('CreateUser', { UserName: 'bench-user' }));
+  const key = (await once(port, ram('CreateAccessKey', { UserName: 'bench-user' }))).json.AccessKey;
+  for (let i = 0; i < 10; i++) {
+    const statements = [
+      {
+        Effect: 'Allow',
+        Action: [`kms:Describe*`, 'kms:List*'],
+        Resource: `acs:kms:*:*:key/${i}-*`,
+        Condition: { IpAddress: { 'acs:SourceIp': ['10.0.0.0/8', '127.0.0.0/8'] } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'kms:GenerateDataKey',
+        Resource: '*',
+        Condition: {
+          DateLessThan: { 'acs:CurrentTime': '2099-01-01T00:00:00Z' },
+          StringEquals: { 'kms:tag/team': `t${i}` },
+        },
+      },
+      i === 9
+        ? {
+            Effect: 'Allow',
+            Action: 'kms:Decrypt',
+            Resource: `acs:kms:*:*:key/${keyId}`,
+            Condition: { Bool: { 'acs:SecureTransport': 'false' } },
+          }
+        : { Effect: 'Deny', Action: 'kms:ScheduleKeyDeletion', Resource: '*' },
+    ];
+    await once(
+      port,
+      ram('CreatePolicy', {
+        PolicyName: `bench-${i}`,
+        PolicyDocument: JSON.stringify({ Version: '1', Statement: statements }),
+      }),
+    );
+    await once(
+      port,
+      ram('AttachPolicyToUser', { PolicyType: 'Custom', PolicyName: `bench-${i}`, UserName: 'bench-user' }),
+    );
+  }
+  return { id: key.AccessKeyId, secret: key.AccessKeySecret };
+}
 
 const SERVERS = {
   emulator: emulatorServer(ROOT),
@@ -458,7 +518,7 @@ const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '—');
 const WARM_REQUESTS = SMOKE ? 300 : 5_000;
 
 async function throughput() {
-  const ops = listArg('--ops') ?? ['Decrypt', 'Encrypt', 'GetSecretValue'];
+  const ops = listArg('--ops') ?? ['Decrypt', 'Decrypt (RAM user)', 'Encrypt', 'GetSecretValue'];
   const levels = listArg('--levels')?.map(Number) ?? [16, 64];
   const perCell = SMOKE ? 300 : 20_000;
   const maxMs = SMOKE ? 2_000 : 4_000;
@@ -655,7 +715,7 @@ async function ab() {
     console.log('\nA/B: set BENCH_BASE=DIR (another checkout, built) to compare with it.');
     return;
   }
-  const ops = listArg('--ops') ?? ['Decrypt', 'Encrypt', 'GetSecretValue'];
+  const ops = listArg('--ops') ?? ['Decrypt', 'Decrypt (RAM user)', 'Encrypt', 'GetSecretValue'];
   const c = (listArg('--levels')?.map(Number) ?? [16])[0];
   const perSide = SMOKE ? 300 : 20_000;
   const rows = [];
