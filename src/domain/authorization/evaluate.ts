@@ -54,8 +54,27 @@ export interface RequestContext {
   readonly values?: Readonly<Record<string, string | readonly string[]>>;
 }
 
+/** The last context built without extra values or tags, reused while its inputs stay the same. */
+let lastPlain:
+  | { second: number; sourceIp?: string; secure: boolean; mfa: boolean; map: ConditionContext }
+  | undefined;
+
 /** Builds the lower-cased key → values map conditions read (once per request). */
 export function conditionContext(context: RequestContext): ConditionContext {
+  // Most requests of a second carry the same inputs: `acs:CurrentTime` has second precision.
+  const plain = context.values === undefined && context.resourceTags === undefined;
+  const second = Math.floor(context.currentTime / 1000);
+  const secure = context.secureTransport === true;
+  const mfa = context.mfaPresent === true;
+  if (
+    plain &&
+    lastPlain &&
+    lastPlain.second === second &&
+    lastPlain.sourceIp === context.sourceIp &&
+    lastPlain.secure === secure &&
+    lastPlain.mfa === mfa
+  )
+    return lastPlain.map;
   const map = new Map<string, readonly string[]>();
   for (const [key, value] of Object.entries(context.values ?? {})) {
     map.set(key.toLowerCase(), typeof value === 'string' ? [value] : value);
@@ -64,6 +83,16 @@ export function conditionContext(context: RequestContext): ConditionContext {
   if (context.sourceIp !== undefined) map.set('acs:sourceip', [context.sourceIp]);
   map.set('acs:securetransport', [String(context.secureTransport === true)]);
   map.set('acs:mfapresent', [String(context.mfaPresent === true)]);
+  if (plain) {
+    lastPlain = {
+      second,
+      secure,
+      mfa,
+      map,
+      ...(context.sourceIp !== undefined ? { sourceIp: context.sourceIp } : {}),
+    };
+    return map;
+  }
   return context.resourceTags ? withResourceTags(map, context.resourceTags) : map;
 }
 
