@@ -79,6 +79,8 @@ function readSuiteJson(name) {
     steps: Number(suite.steps ?? 1),
     https: suite.https === true,
     expectDrift: typeof suite.expectDrift === 'string' ? suite.expectDrift : undefined,
+    fromEnv: suite.fromEnv === true,
+    proxy: suite.proxy === true,
   };
 }
 
@@ -165,6 +167,9 @@ class Emulator {
       }
       await sleep(150);
     }
+    // `start` records its URLs beside the state (for `kms-emulator env`) right after it listens.
+    const running = path.join(path.dirname(this.state), 'kms-emulator.running.json');
+    for (let i = 0; i < 100 && !existsSync(running); i++) await sleep(100);
     const ca = spawnSync(process.execPath, [cli, 'ca', '--state', this.state], { encoding: 'utf8' });
     if (ca.status !== 0) throw new Error(`kms-emulator ca failed: ${ca.stderr}`);
     this.caFile = ca.stdout.trim();
@@ -175,6 +180,32 @@ class Emulator {
     this.child.kill('SIGTERM');
     await Promise.race([this.exited, sleep(5000)]);
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+
+  /** What a shell has after `eval "$(kms-emulator env --state …)"` (sh evaluates the real output). */
+  shellEnv() {
+    const cli = path.join(ROOT, 'dist', 'kms-emulator.cjs');
+    const printed = spawnSync(process.execPath, [cli, 'env', '--state', this.state], { encoding: 'utf8' });
+    if (printed.status !== 0) throw new Error(`kms-emulator env failed: ${printed.stderr}`);
+    const shell = spawnSync('sh', ['-c', 'eval "$1" && exec env -0', 'sh', printed.stdout], {
+      encoding: 'utf8',
+      env: {},
+    });
+    if (shell.status !== 0)
+      throw new Error(`sh could not evaluate kms-emulator env's output: ${shell.stderr}`);
+    const vars = {};
+    for (const entry of shell.stdout.split('\0')) {
+      const eq = entry.indexOf('=');
+      if (
+        eq > 0 &&
+        /^[A-Z_]+$/.test(entry.slice(0, eq)) &&
+        !['PWD', 'SHLVL', '_'].includes(entry.slice(0, eq))
+      )
+        vars[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+    if (!vars.ALIBABA_CLOUD_ENDPOINT_KMS)
+      throw new Error(`kms-emulator env printed no endpoint:\n${printed.stdout}`);
+    return vars;
   }
 
   /** A signed (RPC V1) KMS call, the way every official client signs. */
@@ -284,14 +315,21 @@ async function runConfig(name, { tf, emulator, workRoot, verbose }) {
   const log = createWriteStream(logFile);
   const endpoint = `127.0.0.1:${suite.https ? emulator.httpsPort : emulator.port}`;
   const env = cleanEnv({
+    ...(suite.fromEnv ? emulator.shellEnv() : {}),
     TF_CLI_CONFIG_FILE: tf.rc,
     TF_IN_AUTOMATION: '1',
     TF_INPUT: '0',
     CHECKPOINT_DISABLE: '1',
-    TF_VAR_endpoint: endpoint,
-    TF_VAR_protocol: suite.https ? 'HTTPS' : 'HTTP',
-    TF_VAR_kms_instance_id: INSTANCE_ID,
-    ...(suite.https ? { SSL_CERT_FILE: emulator.caFile } : {}),
+    ...(suite.fromEnv
+      ? {}
+      : {
+          TF_VAR_endpoint: endpoint,
+          TF_VAR_protocol: suite.https ? 'HTTPS' : 'HTTP',
+          TF_VAR_kms_instance_id: INSTANCE_ID,
+          ...(suite.https ? { SSL_CERT_FILE: emulator.caFile } : {}),
+        }),
+    // The emulator answers proxied (absolute-form) requests itself: what reaches a hard-coded host.
+    ...(suite.proxy ? { HTTP_PROXY: emulator.url } : {}),
   });
   const started = Date.now();
   const notes = [];
@@ -309,7 +347,8 @@ async function runConfig(name, { tf, emulator, workRoot, verbose }) {
       return finish();
     }
     for (step = 1; step <= suite.steps; step += 1) {
-      const vars = ['-input=false', '-var', `step=${step}`];
+      // `step` is declared by the configurations that have more than one.
+      const vars = ['-input=false', ...(suite.steps > 1 ? ['-var', `step=${step}`] : [])];
       const apply = await tfRun(['apply', '-auto-approve', ...vars]);
       applied = true;
       if (apply.code !== 0) {
@@ -342,8 +381,7 @@ async function runConfig(name, { tf, emulator, workRoot, verbose }) {
         'destroy',
         '-auto-approve',
         '-input=false',
-        '-var',
-        `step=${Math.min(step, suite.steps)}`,
+        ...(suite.steps > 1 ? ['-var', `step=${Math.min(step, suite.steps)}`] : []),
       ]);
       if (destroy.code !== 0 && !failure) fail('terraform destroy', destroy);
       if (!failure) {

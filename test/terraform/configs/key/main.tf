@@ -70,8 +70,14 @@ resource "alicloud_kms_key" "instance" {
   })
 }
 
+# Only symmetric keys take new versions (CreateKeyVersion refuses an asymmetric one).
+resource "alicloud_kms_key" "versioned" {
+  description            = "terraform suite: key with two versions"
+  pending_window_in_days = 7
+}
+
 resource "alicloud_kms_key_version" "second" {
-  key_id = alicloud_kms_key.rsa_sign.id
+  key_id = alicloud_kms_key.versioned.id
 }
 
 data "alicloud_kms_keys" "symmetric" {
@@ -100,8 +106,8 @@ data "alicloud_kms_keys" "by_description" {
   }
 }
 
-data "alicloud_kms_key_versions" "rsa_sign" {
-  key_id     = alicloud_kms_key.rsa_sign.id
+data "alicloud_kms_key_versions" "versioned" {
+  key_id     = alicloud_kms_key.versioned.id
   depends_on = [alicloud_kms_key_version.second]
   lifecycle {
     postcondition {
