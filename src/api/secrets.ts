@@ -16,7 +16,8 @@ function stagesView(version: SecretVersion) {
 function rotationView(secret: SecretRecord) {
   return {
     AutomaticRotation: secret.automaticRotation,
-    ...(secret.rotationIntervalSeconds !== undefined
+    // Answered while automatic rotation is on, as DescribeSecret documents (the interval is kept).
+    ...(secret.rotationIntervalSeconds !== undefined && secret.automaticRotation !== 'Disabled'
       ? { RotationInterval: `${secret.rotationIntervalSeconds}s` }
       : {}),
     ...(secret.nextRotationDate !== undefined
