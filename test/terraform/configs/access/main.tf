@@ -47,3 +47,19 @@ resource "alicloud_kms_client_key" "app" {
 output "client_key_id" {
   value = alicloud_kms_client_key.app.id
 }
+
+# The key file the provider wrote at step 1 (KeyId and the PKCS#12 PrivateKeyData) is there at step 2.
+resource "terraform_data" "client_key_file" {
+  count = local.updated ? 1 : 0
+  input = alicloud_kms_client_key.app.id
+  lifecycle {
+    precondition {
+      condition = try(
+        jsondecode(file("${path.module}/clientKey_terraform-suite-app.json")).KeyId == alicloud_kms_client_key.app.id &&
+        length(jsondecode(file("${path.module}/clientKey_terraform-suite-app.json")).PrivateKeyData) > 100,
+        false,
+      )
+      error_message = "alicloud_kms_client_key did not write the client key file (KeyId, PrivateKeyData)"
+    }
+  }
+}

@@ -1,9 +1,12 @@
-# Keys: a symmetric key whose rotation, deletion protection, tags, description and status change in
-# step 2; asymmetric keys; a key of the KMS instance with a key policy; a key version; the data
-# sources alicloud_kms_keys and alicloud_kms_key_versions.
+# Keys: a symmetric key whose description, tags and deletion protection change in step 2, which
+# step 2 disables and step 3 enables again, its automatic rotation off in step 2 and back on with
+# another interval in step 3; asymmetric, SM4, HSM and EXTERNAL (material to import) keys; a key of
+# the KMS instance with a key policy; a key version; the data sources alicloud_kms_keys and
+# alicloud_kms_key_versions.
 
 locals {
-  updated = var.step >= 2
+  updated  = var.step >= 2
+  disabled = var.step == 2
 }
 
 resource "alicloud_kms_key" "symmetric" {
@@ -11,11 +14,11 @@ resource "alicloud_kms_key" "symmetric" {
   key_spec                        = "Aliyun_AES_256"
   key_usage                       = "ENCRYPT/DECRYPT"
   protection_level                = "SOFTWARE"
-  automatic_rotation              = local.updated ? "Disabled" : "Enabled"
-  rotation_interval               = local.updated ? null : "604800s"
+  automatic_rotation              = local.disabled ? "Disabled" : "Enabled"
+  rotation_interval               = local.disabled ? null : (local.updated ? "2592000s" : "604800s")
   deletion_protection             = local.updated ? "Disabled" : "Enabled"
   deletion_protection_description = local.updated ? null : "kept by the terraform suite"
-  status                          = local.updated ? "Disabled" : "Enabled"
+  status                          = local.disabled ? "Disabled" : "Enabled"
   pending_window_in_days          = 7
   tags = local.updated ? {
     env   = "ci"
@@ -43,6 +46,26 @@ resource "alicloud_kms_key" "ec_sign" {
 resource "alicloud_kms_key" "sm4" {
   key_spec               = "Aliyun_SM4"
   pending_window_in_days = 30
+}
+
+resource "alicloud_kms_key" "hsm" {
+  description            = "terraform suite: HSM key"
+  protection_level       = "HSM"
+  pending_window_in_days = 7
+}
+
+# Created without material (PendingImport): the provider has no resource to import it, but must
+# still create, read and delete the key.
+resource "alicloud_kms_key" "external" {
+  description            = "terraform suite: material to import"
+  origin                 = "EXTERNAL"
+  pending_window_in_days = 7
+  lifecycle {
+    postcondition {
+      condition     = self.status == "PendingImport"
+      error_message = "a key of origin EXTERNAL waits for its material (PendingImport)"
+    }
+  }
 }
 
 # A key of the KMS instance (KMS 3.0): the provider then also reads its key policy (GetKeyPolicy).
@@ -85,7 +108,7 @@ data "alicloud_kms_keys" "symmetric" {
   enable_details = true
   lifecycle {
     postcondition {
-      condition     = length(self.keys) == 1 && self.keys[0].status == (local.updated ? "Disabled" : "Enabled")
+      condition     = length(self.keys) == 1 && self.keys[0].status == (local.disabled ? "Disabled" : "Enabled")
       error_message = "alicloud_kms_keys did not find the key in the state this step set"
     }
     postcondition {
