@@ -10,12 +10,12 @@ import {
 
 import {
   to = alicloud_kms_alias.imported
-  id = "alias/terraform-suite-imported"
+  id = "alias/imported-by-terraform"
 }
 
 import {
   to = alicloud_kms_secret.imported
-  id = "terraform-suite/imported"
+  id = "imported/by-terraform"
 }
 
 resource "alicloud_kms_key" "imported" {
@@ -29,12 +29,12 @@ resource "alicloud_kms_key" "imported" {
 }
 
 resource "alicloud_kms_alias" "imported" {
-  alias_name = "alias/terraform-suite-imported"
+  alias_name = "alias/imported-by-terraform"
   key_id     = alicloud_kms_key.imported.id
 }
 
 resource "alicloud_kms_secret" "imported" {
-  secret_name                   = "terraform-suite/imported"
+  secret_name                   = "imported/by-terraform"
   description                   = "made before Terraform"
   encryption_key_id             = alicloud_kms_key.imported.id
   secret_data                   = "seeded value"
