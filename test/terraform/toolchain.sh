@@ -51,11 +51,22 @@ if [ "${1:-}" = "--check" ]; then
   exit 1
 fi
 
+if [ -x "$TF_BIN" ] && [ -x "$PROVIDER_BIN" ]; then
+  write_rc
+  echo "$CACHE"
+  exit 0
+fi
+
 if ! command -v go >/dev/null 2>&1; then
   echo "toolchain: Go is not installed (needed to build Terraform $TF_VERSION and the alicloud provider $PROVIDER_VERSION)" >&2
   exit 3
 fi
 mkdir -p "$CACHE"
+# One build at a time per cache (two suites started together wait for the first one's build).
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$CACHE/.build.lock"
+  flock 9
+fi
 
 if [ ! -x "$TF_BIN" ]; then
   echo "toolchain: building Terraform $TF_VERSION (first run on this machine, ~2.5 min on 2 cores)" >&2
