@@ -26,6 +26,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -81,6 +82,7 @@ function readSuiteJson(name) {
     expectDrift: typeof suite.expectDrift === 'string' ? suite.expectDrift : undefined,
     fromEnv: suite.fromEnv === true,
     proxy: suite.proxy === true,
+    appTest: typeof suite.appTest === 'string' ? suite.appTest : undefined,
   };
 }
 
@@ -127,6 +129,8 @@ class Emulator {
     this.port = await freePort();
     do this.httpsPort = await freePort();
     while (this.httpsPort === this.port);
+    do this.gatewayPort = await freePort();
+    while (this.gatewayPort === this.port || this.gatewayPort === this.httpsPort);
     this.url = `http://127.0.0.1:${this.port}`;
     this.state = path.join(workDir, 'emulator', 'state.json');
     this.logFile = path.join(workDir, 'emulator.log');
@@ -144,6 +148,8 @@ class Emulator {
         String(this.port),
         '--https-port',
         String(this.httpsPort),
+        '--gateway-port',
+        String(this.gatewayPort),
         '--state',
         this.state,
         '--seed-file',
@@ -307,6 +313,32 @@ function tail(text, lines = 60) {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** Runs a configuration's application test (node) with Terraform's outputs and the gateway's address. */
+async function runAppTest(name, script, { dir, env, tfRun, emulator, log, verbose }) {
+  const outputs = await tfRun(['output', '-json']);
+  if (outputs.code !== 0) return outputs;
+  const instance = (await emulator.call('GetKmsInstance', { KmsInstanceId: INSTANCE_ID })).KmsInstance;
+  const caFile = path.join(dir, 'instance-ca.pem');
+  writeFileSync(caFile, instance.CaCertificateChainPem);
+  log.write(`\n$ node ${script}\n`);
+  const child = spawnSync(process.execPath, [path.join(CONFIGS, name, script)], {
+    cwd: dir,
+    env: {
+      ...env,
+      TF_OUTPUTS: outputs.output.replace(/^[^{]*/, ''),
+      KMS_GATEWAY_URL: `https://127.0.0.1:${emulator.gatewayPort}`,
+      KMS_INSTANCE_CA: caFile,
+      CLIENT_KEY_PASSWORD: 'Orders-App-Passw0rd',
+    },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const output = `${child.stdout ?? ''}${child.stderr ?? ''}`;
+  log.write(output);
+  if (verbose) process.stdout.write(output);
+  return { code: child.status ?? -1, output };
+}
+
 async function runConfig(name, { tf, emulator, workRoot, verbose }) {
   const suite = readSuiteJson(name);
   const dir = path.join(workRoot, name);
@@ -356,6 +388,14 @@ async function runConfig(name, { tf, emulator, workRoot, verbose }) {
       if (apply.code !== 0) {
         fail(`terraform apply (step ${step})`, apply);
         return finish();
+      }
+      if (suite.appTest && step === 1) {
+        const test = await runAppTest(name, suite.appTest, { dir, env, tfRun, emulator, log, verbose });
+        if (test.code !== 0) {
+          fail(`application test ${suite.appTest}`, test);
+          return finish();
+        }
+        notes.push(`${suite.appTest}: ${test.output.trim().split('\n').length} checks passed`);
       }
       const plan = await tfRun(['plan', '-detailed-exitcode', ...vars]);
       if (plan.code === 2 && suite.expectDrift) {
