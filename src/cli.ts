@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-import { tmpdir, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import {
+  formatEnv,
+  removeRunningFile,
+  resolveTarget,
+  SHELLS,
+  type Shell,
+  stateDir,
+  writeCaBundle,
+  writeRunningFile,
+} from './cli-env.js';
 import { isLoopbackName } from './control/guard.js';
 import { parseDuration } from './domain/time.js';
 import { DEFAULT_HOST, DEFAULT_PORT, Emulator } from './emulator.js';
@@ -211,7 +220,26 @@ program
         },
         'kms-emulator listening',
       );
+      // Beside the state (where `kms-emulator ca` finds the CA): what `kms-emulator env` points at.
+      const state = String(opts.state);
+      try {
+        writeRunningFile(state, {
+          pid: process.pid,
+          url: emulator.url,
+          httpsUrl: emulator.httpsUrl,
+          gatewayUrl: emulator.gatewayUrl,
+          caCertificate: emulator.caCertificatePath ? resolve(emulator.caCertificatePath) : undefined,
+          region: String(opts.region),
+          state: state === ':memory:' ? state : resolve(state),
+        });
+      } catch (error) {
+        emulator.logger.warn(
+          { err: (error as Error).message },
+          'could not record the running emulator for `kms-emulator env`',
+        );
+      }
       const stop = () => {
+        removeRunningFile(state, process.pid);
         void emulator.close().then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
@@ -254,7 +282,7 @@ program
   )
   .option('--pem', 'print the certificate itself instead of its path')
   .action(async (opts: { state: string; url?: string; controlToken?: string; pem?: boolean }) => {
-    const userDir = join(tmpdir(), `kms-emulator-${userInfo().uid}`);
+    const userDir = stateDir(':memory:');
     if (opts.url) {
       const { fetchRunningCa } = await import('./control/ca-file.js');
       try {
@@ -267,10 +295,47 @@ program
       return;
     }
     const { getOrCreateLocalCa } = await import('./protocol/tls.js');
-    const dir = opts.state && opts.state !== ':memory:' ? dirname(opts.state) : userDir;
-    const ca = await getOrCreateLocalCa(dir);
+    const ca = await getOrCreateLocalCa(stateDir(opts.state));
     console.log(opts.pem ? ca.certPem.trimEnd() : resolve(ca.certPath));
   });
+
+program
+  .command('env')
+  .description(
+    'print the variables that point a shell, a CI step or Terraform at the running emulator: eval "$(kms-emulator env)"',
+  )
+  .addOption(
+    new Option(
+      '--state <file>',
+      'state file of the running emulator (it records its ports beside it), or :memory:',
+    )
+      .env('KMS_EMULATOR_STATE')
+      .default(DEFAULT_STATE_FILE),
+  )
+  .addOption(new Option('--shell <shell>', 'syntax of the output').choices([...SHELLS]).default('sh'))
+  .addOption(new Option('--port <port>', "HTTP port, instead of the running emulator's").argParser(port))
+  .addOption(new Option('--https-port <port>', "TLS port, instead of the running emulator's").argParser(port))
+  .addOption(new Option('--host <host>', 'host of --port/--https-port').default('127.0.0.1'))
+  .addOption(new Option('--region <region>', "region for the clients (default: the emulator's)"))
+  .action(
+    async (opts: {
+      state: string;
+      shell: Shell;
+      port?: number;
+      httpsPort?: number;
+      host: string;
+      region?: string;
+    }) => {
+      const { getOrCreateLocalCa } = await import('./protocol/tls.js');
+      let caPath: string | undefined;
+      if (opts.httpsPort !== undefined)
+        caPath = resolve((await getOrCreateLocalCa(stateDir(opts.state))).certPath);
+      const target = resolveTarget(opts, () => caPath);
+      if (target.warning) console.error(target.warning);
+      if (target.caFile) target.caBundle = writeCaBundle(target.caFile);
+      process.stdout.write(formatEnv(target, opts.shell));
+    },
+  );
 
 program
   .command('replay')

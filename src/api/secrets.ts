@@ -22,7 +22,8 @@ function stagesView(version: Readonly<SecretVersion>) {
 function rotationView(secret: Readonly<SecretRecord>) {
   return {
     AutomaticRotation: secret.automaticRotation,
-    ...(secret.rotationIntervalSeconds !== undefined
+    // Answered while automatic rotation is on, as DescribeSecret documents (the interval is kept).
+    ...(secret.rotationIntervalSeconds !== undefined && secret.automaticRotation !== 'Disabled'
       ? { RotationInterval: `${secret.rotationIntervalSeconds}s` }
       : {}),
     ...(secret.nextRotationDate !== undefined

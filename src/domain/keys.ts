@@ -371,7 +371,12 @@ export class KeyService {
       DeletionProtectionDescription: key.deletionProtectionDescription,
       PrimaryKeyVersion: key.primaryKeyVersion,
       AutomaticRotation: key.automaticRotation,
-      RotationInterval: key.rotationIntervalSeconds === undefined ? '' : `${key.rotationIntervalSeconds}s`,
+      // Answered only while rotation is on (Enabled or Suspended), as DescribeKey documents; the
+      // interval is still kept for a later UpdateRotationPolicy that gives none.
+      RotationInterval:
+        key.automaticRotation === 'Disabled' || key.rotationIntervalSeconds === undefined
+          ? ''
+          : `${key.rotationIntervalSeconds}s`,
       NextRotationDate: key.nextRotationDate === undefined ? '' : isoSeconds(key.nextRotationDate),
       LastRotationDate: isoSeconds(key.lastRotationDate ?? key.creationDate),
       MaterialExpireTime: key.materialExpireTime === undefined ? '' : isoSeconds(key.materialExpireTime),
