@@ -38,6 +38,14 @@ describe.skipIf(!available)('KMS SDK for Python (alibabacloud-kms-python-sdk)', 
     expect(result?.ok, result?.detail).toBe(true);
   });
 
+  it("TransferClient: Encrypt and Decrypt round trip through the instance's Advance operations", () => {
+    const result = results.find(
+      (r) => r.case === 'TransferClient: Encrypt and Decrypt round trip through the instance',
+    );
+    expect(result, 'the app reported no result').toBeDefined();
+    expect(result?.ok, result?.detail).toBe(true);
+  });
+
   it('TransferClient with only an instance config never sends its OpenAPI operations (ListKeys) there', () => {
     const result = results.find(
       (r) => r.case === 'TransferClient with only an instance config: OpenAPI operations',

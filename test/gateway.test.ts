@@ -353,3 +353,36 @@ describe('one call pipeline for both front ends (#24 §3)', () => {
     expect(readFileSync(file, 'utf8')).not.toContain('Random:');
   });
 });
+
+describe('Advance ciphertexts (the KMS SDK TransferClient form)', () => {
+  it("carry '$' 0x00 0x02 before the OpenAPI blob; AdvanceDecrypt and OpenAPI Decrypt read both forms", async () => {
+    const setup = await setUp();
+    const sealed = await call(setup, 'AdvanceEncrypt', {
+      KeyId: setup.keyId,
+      Plaintext: Buffer.from('hello'),
+    });
+    expect(sealed.status).toBe(200);
+    const blob = Buffer.from(
+      (message('AdvanceEncryptResponse').decode(sealed.body) as unknown as { CiphertextBlob: Uint8Array })
+        .CiphertextBlob,
+    );
+    expect([...blob.subarray(0, 3)]).toEqual([0x24, 0x00, 0x02]);
+    // What TransferClient hands its caller: the blob without the head, an OpenAPI ciphertext.
+    const kms = kmsClient(emulator);
+    const stripped = blob.subarray(3).toString('base64');
+    expect(
+      Buffer.from(
+        (await kms.call('Decrypt', { CiphertextBlob: stripped })).Plaintext as string,
+        'utf8',
+      ).toString(),
+    ).toBe('hello');
+    expect((await kms.call('Decrypt', { CiphertextBlob: blob.toString('base64') })).Plaintext).toBe('hello');
+    // What TransferClient sends back to AdvanceDecrypt: the head put back on.
+    const opened = await call(setup, 'AdvanceDecrypt', { CiphertextBlob: blob });
+    expect(opened.status).toBe(200);
+    const plaintext = (
+      message('AdvanceDecryptResponse').decode(opened.body) as unknown as { Plaintext: Uint8Array }
+    ).Plaintext;
+    expect(Buffer.from(plaintext).toString()).toBe('hello');
+  });
+});

@@ -90,6 +90,10 @@ export interface Blob extends Sealed {
 
 const MAGIC = Buffer.from('KEB1');
 
+/** The head of an Advance… ciphertext of the KMS Instance API: '$', 0x00, 0x02 (then the blob). */
+export const ADVANCE_HEAD = Buffer.from([0x24, 0x00, 0x02]);
+const ADVANCE_HEAD_LENGTH = ADVANCE_HEAD.length;
+
 export function encodeBlob(blob: Blob): string {
   const head = blobHead(blob.keyId, blob.keyVersionId, blob.iv.length);
   // One buffer: the key version's head (made once), then IV, tag and ciphertext.
@@ -140,9 +144,12 @@ export function decodeBlob(text: string): Blob {
 
 function decodeBlobText(text: string): Blob {
   const data = Buffer.from(text, 'base64');
-  if (data.length < 8 || data.compare(MAGIC, 0, MAGIC.length, 0, MAGIC.length) !== 0)
+  // The KMS Instance API's Advance… ciphertexts carry a 3-byte head ('$', a version byte, 0x02) before
+  // the blob (the KMS SDK's TransferClient strips it and puts it back): read both forms.
+  const start = data.length > 3 && data[0] === 0x24 && data[2] === 0x02 ? ADVANCE_HEAD_LENGTH : 0;
+  if (data.length < start + 8 || data.compare(MAGIC, 0, MAGIC.length, start, start + MAGIC.length) !== 0)
     throw invalidCiphertext();
-  let offset = MAGIC.length;
+  let offset = start + MAGIC.length;
   // Each part is a length byte and that many bytes; only the binary parts become (shared) views.
   const part = (size: number): [number, number] => {
     const start = offset;

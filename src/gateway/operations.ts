@@ -9,7 +9,7 @@ import {
   verifyMessage,
 } from '../domain/asymmetric.js';
 import type { ClientKey } from '../domain/client-keys.js';
-import { decodeBlob, invalidCiphertext, type KeySpec, open, seal } from '../domain/crypto.js';
+import { ADVANCE_HEAD, decodeBlob, invalidCiphertext, type KeySpec, open, seal } from '../domain/crypto.js';
 import { type AsymmetricSpec, generateMaterial, isAsymmetric, isSymmetric } from '../domain/key-specs.js';
 import type { KeyRecord } from '../domain/keys.js';
 import { isoSeconds } from '../domain/time.js';
@@ -175,7 +175,9 @@ function advanceEncrypt(ctx: GatewayContext, key: KeyRecord, plaintext: Buffer, 
   const out = ctx.world.keys.encrypt(ctx.scope, key.keyId, plaintext, aadContext(aad));
   return {
     keyVersionId: out.keyVersionId,
-    blob: Buffer.from(out.ciphertextBlob, 'base64'),
+    // '$' 0x00 0x02, then the OpenAPI's blob: the form the KMS SDK's TransferClient strips to hand
+    // an OpenAPI ciphertext to its caller (and puts back before AdvanceDecrypt).
+    blob: Buffer.concat([ADVANCE_HEAD, Buffer.from(out.ciphertextBlob, 'base64')]),
     iv: decodeBlob(out.ciphertextBlob).iv,
   };
 }

@@ -78,6 +78,31 @@ def transfer_client_openapi_to_the_instance():
     return "ListKeys, addressed to the instance endpoint, stops client-side (InvalidCredentials): never sent"
 
 
+def transfer_client_encrypt_decrypt():
+    # TransferClient with both configs sends Encrypt/Decrypt to the instance's AdvanceEncrypt/
+    # AdvanceDecrypt: it strips the Advance ciphertext's 3-byte head ('$' 0x00 0x02) to hand an
+    # OpenAPI ciphertext back, and puts it back for AdvanceDecrypt. The round trip needs that head.
+    from alibabacloud_kms_kms20160120.models import KmsConfig
+    from alibabacloud_kms_kms20160120.transfer_client import TransferClient
+
+    config = KmsConfig(
+        protocol="https", client_key_file=w["clientKeys"]["keys-app"], password=w["password"], endpoint=w["gateway"]
+    )
+    config.ca_file_path = w["caFile"]
+    transfer = TransferClient(config=openapi, kms_config=config)
+    key_id = client.create_key(kms_models.CreateKeyRequest(dkmsinstance_id=w["instanceId"])).body.key_metadata.key_id
+    enc = transfer.encrypt(kms_models.EncryptRequest(key_id=key_id, plaintext="dHJhbnNmZXI="))
+    dec = transfer.decrypt(kms_models.DecryptRequest(ciphertext_blob=enc.body.ciphertext_blob))
+    assert dec.body.plaintext == "dHJhbnNmZXI=", dec.body.plaintext
+    # What it handed back is an OpenAPI ciphertext: the OpenAPI itself (the plain Tea client) reads it.
+    from alibabacloud_kms20160120.client import Client as OpenApiKms
+
+    direct = OpenApiKms(openapi).decrypt(kms_models.DecryptRequest(ciphertext_blob=enc.body.ciphertext_blob))
+    assert direct.body.plaintext == "dHJhbnNmZXI=", direct.body.plaintext
+    return key_id
+
+
 case("management through the OpenAPI, cryptography through the instance", management_then_cryptography)
+case("TransferClient: Encrypt and Decrypt round trip through the instance", transfer_client_encrypt_decrypt)
 case("TransferClient with only an instance config: OpenAPI operations", transfer_client_openapi_to_the_instance)
 print(json.dumps(results))
