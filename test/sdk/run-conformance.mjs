@@ -44,6 +44,9 @@ const ROWS = [
   'instance-refusals',
   // The OpenAPI on the instance endpoint (#26 §1): the typed clients with config.ca = the instance CA.
   'instance-openapi',
+  // A RAM user's typed KMS call: Forbidden.NoPermission with its AccessDeniedDetail on the client's
+  // exception, allowed by a custom policy, denied again by an explicit Deny (#25 §6).
+  'typed-denied',
 ];
 const INSTANCE_ROWS = new Set(['instance-crypto', 'instance-secret', 'instance-refusals']);
 /** Rows only some ecosystems run; another ecosystem's clients that leave them out show as skipped. */
@@ -53,6 +56,13 @@ const ROW_ECOSYSTEMS = new Map([
     {
       ecosystems: new Set(['python', 'java', 'go']),
       detail: 'run by the typed clients of the python, java and go suites only',
+    },
+  ],
+  [
+    'typed-denied',
+    {
+      ecosystems: new Set(['node', 'python', 'java', 'go']),
+      detail: 'run by the typed clients of the node, python, java and go suites only',
     },
   ],
 ]);

@@ -3,8 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { asymmetricRows } from './asymmetric-rows.mjs';
-
 import { rpcParams, runTypedRows } from './typed.mjs';
+import { runTypedDenied } from './typed-denied.mjs';
 
 const require = createRequire(import.meta.url);
 const RPCClient = require('@alicloud/pop-core');
@@ -326,6 +326,11 @@ for (const [client, make] of Object.entries(clients)) {
 }
 // Typed rows (typed.mjs): the typed client's own methods and models.
 await runTypedRows(
+  results,
+  Object.keys(clients).map((c) => `node ${c}`),
+);
+// A RAM user's typed call denied, allowed, denied again (typed-denied.mjs).
+await runTypedDenied(
   results,
   Object.keys(clients).map((c) => `node ${c}`),
 );

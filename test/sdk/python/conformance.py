@@ -24,6 +24,7 @@ import harness  # noqa: E402
 import instance_openapi  # noqa: E402
 import rows  # noqa: E402
 import secrets_manager  # noqa: E402
+import typed_denied  # noqa: E402
 import typed_rows  # noqa: E402
 
 
@@ -53,7 +54,7 @@ def main():
         down = "emulator unreachable at %s: %s" % (harness.KMS_EMULATOR_URL, exc)
     if down:  # fail fast instead of waiting out every client's retries
         for name in filter(wanted, names):
-            for row in harness.ROWS + typed_rows.TYPED_ROWS + [instance_openapi.ROW]:
+            for row in harness.ROWS + typed_rows.TYPED_ROWS + [instance_openapi.ROW, typed_denied.ROW]:
                 results.add(name, row, "fail", down)
         results.write(harness.CONFORMANCE_OUT)
         return 0
@@ -64,7 +65,7 @@ def main():
         try:
             api = cls()
         except Exception as exc:
-            for row in harness.ROWS + typed_rows.TYPED_ROWS + [instance_openapi.ROW]:
+            for row in harness.ROWS + typed_rows.TYPED_ROWS + [instance_openapi.ROW, typed_denied.ROW]:
                 results.add(cls.name, row, "fail", "client could not be constructed: %s: %s" % (type(exc).__name__, exc))
             continue
         for row in harness.ROWS:
@@ -80,6 +81,11 @@ def main():
             results.run(cls.name, instance_openapi.ROW, lambda: instance_openapi.run(api))
         else:
             results.add(cls.name, instance_openapi.ROW, "skipped", "not a typed client (request classes, JSON bodies)")
+        # A RAM user's typed call denied with its AccessDeniedDetail, allowed, denied again (typed_denied.py).
+        if isinstance(api, adapters.TeaKms):
+            results.run(cls.name, typed_denied.ROW, lambda: typed_denied.run(api))
+        else:
+            results.add(cls.name, typed_denied.ROW, "skipped", "not a typed client (request classes, JSON bodies)")
     if wanted(secrets_manager.NAME):
         print("%s:" % secrets_manager.NAME, flush=True)
         secrets_manager.run(results, adapters.TeaKms())
@@ -91,6 +97,7 @@ def main():
             "skipped",
             "a secrets cache on the V1 core with verify=False: never pointed at the instance endpoint",
         )
+        results.add(secrets_manager.NAME, typed_denied.ROW, "skipped", "a secrets cache, not a KMS API client")
     results.write(harness.CONFORMANCE_OUT)
     counts = {}
     for item in results.items:

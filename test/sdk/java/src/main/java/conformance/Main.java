@@ -305,6 +305,7 @@ public class Main {
     }
     results.addAll(SecretsManagerRows.run());
     results.addAll(TypedRows.run(clients.keySet()));
+    results.addAll(TypedDenied.run(clients.keySet()));
     String out = System.getenv("CONFORMANCE_OUT");
     if (out == null || out.isEmpty()) System.out.println(GSON.toJson(results));
     else Files.writeString(Path.of(out), GSON.toJson(results));
