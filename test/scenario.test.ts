@@ -119,3 +119,31 @@ steps:
     expect(replay.status).toBe(0);
   });
 });
+
+describe('scenarios and RAM identities (#25 §9)', () => {
+  it('a step acts as a named RAM user: denied, then allowed once the root attaches a policy', async () => {
+    const scenario = parseScenario(
+      `
+steps:
+  - call: CreateKey
+    save: { key: KeyMetadata.KeyId }
+  - { call: CreateUser, product: Ram, params: { UserName: app } }
+  - { call: CreateAccessKey, product: Ram, params: { UserName: app } }
+  - name: the user may not encrypt yet
+    call: Encrypt
+    principal: { user: app }
+    params: { KeyId: "\${key}", Plaintext: aGk= }
+    expect: { status: 403, code: Forbidden.NoPermission }
+  - { call: AttachPolicyToUser, product: Ram, params: { PolicyType: System, PolicyName: AliyunKMSCryptoUserAccess, UserName: app } }
+  - call: Encrypt
+    principal: { user: app }
+    params: { KeyId: "\${key}", Plaintext: aGk= }
+  - { expectAudit: { action: Encrypt, code: Forbidden.NoPermission, count: 1 } }
+`,
+      'inline',
+    );
+    const result = await runScenario(scenario);
+    expect(result.steps.filter((s) => !s.ok)).toEqual([]);
+    expect(result.steps).toHaveLength(7);
+  });
+});
