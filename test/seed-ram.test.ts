@@ -93,3 +93,74 @@ describe('a seed with RAM identities', () => {
     expect((await whoAmI(e, 'LTAIhalfUser01', 'half-secret')).body.Code).toBe('InvalidAccessKeyId.NotFound');
   });
 });
+
+describe('a seed with key and secret policies (#25 §9)', () => {
+  it('declares a key policy naming a RAM user, enforces it, and exports it back', async () => {
+    const e = await start();
+    const keyPolicy = {
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { RAM: ['acs:ram::1234567890123456:*'] },
+          Action: ['kms:*'],
+          Resource: ['*'],
+        },
+        {
+          Effect: 'Allow',
+          Principal: { RAM: ['acs:ram::1234567890123456:user/reader'] },
+          Action: ['kms:Encrypt'],
+          Resource: ['*'],
+        },
+      ],
+    };
+    const seed = parseSeed(
+      JSON.stringify({
+        ram: {
+          users: [
+            {
+              userName: 'reader',
+              accessKeys: [{ accessKeyId: 'LTAIreaderFixed0001', accessKeySecret: 'reader-secret' }],
+            },
+          ],
+        },
+        keys: [{ keyId: 'f0e1d2c3-0000-4000-8000-00000000a001', policy: keyPolicy }],
+        secrets: [
+          {
+            secretName: 'app/db',
+            versions: [{ versionId: 'v1', secretData: 'pw' }],
+            policy: JSON.stringify(keyPolicy),
+          },
+        ],
+      }),
+      'policies.json',
+    );
+    await applySeed(e, seed, 'policies.json');
+    const reader = { accessKeyId: 'LTAIreaderFixed0001', secret: 'reader-secret' };
+    // The key policy alone admits the user named in it (no RAM policy).
+    const encrypted = await callRpc(
+      e.url,
+      'Encrypt',
+      { KeyId: 'f0e1d2c3-0000-4000-8000-00000000a001', Plaintext: 'aGk=' },
+      reader,
+    );
+    expect(encrypted.status).toBe(200);
+    expect((await callRpc(e.url, 'GetSecretValue', { SecretName: 'app/db' }, reader)).body.Code).toBe(
+      'Forbidden.NoPermission',
+    );
+    const exported = exportSeed(e, { includeSecrets: false }) as {
+      keys?: { policy?: string }[];
+      secrets?: { policy?: string }[];
+    };
+    expect(JSON.parse(exported.keys?.[0]?.policy ?? '{}')).toEqual(keyPolicy);
+    expect(JSON.parse(exported.secrets?.[0]?.policy ?? '{}')).toEqual(keyPolicy);
+    // A policy the service would refuse is refused in a seed too.
+    const bad = parseSeed(
+      JSON.stringify({
+        keys: [{ keyId: 'f0e1d2c3-0000-4000-8000-00000000a002', policy: { Version: '1', Statement: [] } }],
+      }),
+      'bad.json',
+    );
+    await expect(applySeed(e, bad, 'bad.json')).rejects.toThrow(SeedError);
+  });
+});
