@@ -259,6 +259,7 @@ describe('GET /_emulator/world: access control', () => {
       expired: false,
       sessionPolicy: false,
     });
+    expect(accountOf(world).sessionsTotal).toBe(1);
     expect(shown().expirationMs - world.clock.epochMs).toBeLessThanOrEqual(900_000);
     expect(shown().expiration).toBe(new Date(shown().expirationMs).toISOString().replace(/\.\d{3}Z$/, 'Z'));
     await advance(emulator, '16m');
@@ -308,5 +309,22 @@ describe('GET /_emulator/world: access control', () => {
     expect(same.reason).toBe(explicit.reason);
     expect(same.decision).toBe(explicit.decision);
     expect(same.matched.length).toBe(explicit.matched.length);
+  });
+
+  it('lists at most 200 sessions of an account, those that expire last, and says how many there are', async () => {
+    for (let i = 0; i < 205; i++) {
+      emulator.world.identities.createSession({
+        accountId: ACCOUNT,
+        roleName: 'app',
+        roleId: '300000000000000001',
+        sessionName: `loop-${i}`,
+        durationMs: 900_000 + i * 1000,
+      });
+    }
+    const account = accountOf(await control('GET', 'world'));
+    expect(account.sessionsTotal).toBe(206);
+    expect(account.sessions).toHaveLength(200);
+    expect(account.sessions[0].sessionName).toBe('loop-204');
+    expect(account.sessions.some((s: Body) => s.sessionName === 'worker-1')).toBe(false);
   });
 });

@@ -501,7 +501,7 @@ function renderAccount(account, now) {
       'div',
       { class: 'scroll' },
       table(
-        `STS sessions of ${id}, with their expiry on the virtual clock`,
+        `STS sessions of ${id}, with their expiry on the virtual clock${account.sessionsTotal > account.sessions.length ? ` (the ${account.sessions.length} that expire last of ${account.sessionsTotal})` : ''}`,
         ['Session', 'AccessKey', 'Expires', 'Session policy'],
         account.sessions.map((/** @type {Json} */ s) =>
           row(

@@ -66,6 +66,8 @@ export interface AccountAccessView {
     trustedPrincipals: { effect: string; kind: string; value: string }[];
     policies: PolicyRef[];
   }[];
+  /** Sessions kept (expired ones for a day); the view lists the SESSIONS_SHOWN that expire last. */
+  sessionsTotal: number;
   sessions: {
     accessKeyId: string;
     roleName: string;
@@ -135,6 +137,8 @@ export interface DenialView {
 
 /** At most this many denials go into the view (the page polls it every two seconds). */
 export const DENIALS_SHOWN = 100;
+/** At most this many sessions per account (a loop of AssumeRole calls keeps many for a day). */
+export const SESSIONS_SHOWN = 200;
 
 /** What the view reads of the authorizer: its mode and its recent denials. */
 export interface DenialSource {
@@ -227,8 +231,10 @@ function accountView(
       trustedPrincipals: trustedPrincipals(r.assumeRolePolicyDocument),
       policies: policiesOf('Role', r.roleName),
     })),
+    sessionsTotal: sessions.length,
     sessions: sessions
-      .sort((a, b) => a.expiration - b.expiration)
+      .sort((a, b) => b.expiration - a.expiration)
+      .slice(0, SESSIONS_SHOWN)
       .map((s) => ({
         accessKeyId: s.accessKeyId,
         roleName: s.roleName,
