@@ -364,6 +364,13 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in headless Chromium', () =
     const statement = explicit.first().locator('.why-list li').first();
     expect(await statement.textContent()).toContain('no-disable v1 (Custom), statement 0 "KeepKeysOn"');
     expect(await statement.locator('code.statement').textContent()).toContain('"Effect":"Deny"');
+    expect(await statement.locator('code.statement').isVisible()).toBe(true);
+    // The page redraws every poll; the statements the reader opened stay open.
+    const drawn = await page.locator('body').getAttribute('data-refreshed');
+    await expect
+      .poll(() => page.locator('body').getAttribute('data-refreshed'), { timeout: 10_000 })
+      .not.toBe(drawn);
+    expect(await explicit.first().locator('details').getAttribute('open')).toBe('');
     const implicit = panel.locator('tr[data-decision="ImplicitDeny"]');
     await expect.poll(() => implicit.count()).toBeGreaterThan(0);
     expect(await implicit.first().textContent()).toContain('orders-app/panel-check');
@@ -378,8 +385,13 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in headless Chromium', () =
     expect(await sessionRow.textContent()).toContain('expired');
 
     mkdirSync(ARTIFACTS, { recursive: true });
-    await panel.scrollIntoViewIfNeeded();
-    await panel.screenshot({ path: join(ARTIFACTS, 'dashboard-access-control.png') });
+    const shot = join(ARTIFACTS, 'dashboard-access-control.png');
+    // The panel cut out of the whole page (an element shot of a panel taller than the window would
+    // have the sticky header across it).
+    await page.evaluate('window.scrollTo(0, 0)');
+    const box = await panel.boundingBox();
+    if (box) await page.screenshot({ path: shot, fullPage: true, clip: box });
+    console.log(`dashboard access control screenshot: ${shot}`);
 
     // No AccessKeySecret or security token anywhere: DOM, text, or any response the page fetched.
     await settle();

@@ -586,8 +586,8 @@ function statementItem(s) {
   );
 }
 
-/** @param {Json} d */
-function denialWhy(d) {
+/** @param {Json} d @param {boolean} open whether its statements were open before the refresh */
+function denialWhy(d, open) {
   const details = [];
   if (d.matched.length)
     details.push(
@@ -617,7 +617,7 @@ function denialWhy(d) {
     { class: 'why' },
     h('div', { class: 'reason' }, d.reason),
     d.policyType ? h('div', { class: 'muted' }, `Decided by: ${d.policyType}`) : '',
-    h('details', {}, h('summary', {}, 'Statements'), ...details),
+    h('details', { open }, h('summary', {}, 'Statements'), ...details),
   );
 }
 
@@ -638,6 +638,12 @@ function renderAuthz(world) {
           { class: 'muted' },
           'No RAM identity yet: every caller is an account itself (its root pair), never evaluated.',
         ),
+  );
+  // The page is redrawn every poll: a denial whose statements the reader opened stays open.
+  const opened = new Set(
+    [...byId('authz-denials').querySelectorAll('tr[data-denial] details[open]')].map(
+      (d) => /** @type {HTMLElement | null} */ (d.closest('tr'))?.dataset.denial,
+    ),
   );
   show(
     byId('authz-denials'),
@@ -672,7 +678,7 @@ function renderAuthz(world) {
               ? h('div', { class: 'muted' }, 'let through (audit mode)')
               : h('div', { class: 'muted' }, 'refused'),
           ),
-          denialWhy(d),
+          denialWhy(d, opened.has(d.requestId)),
         ),
       ),
       'No denials.',
