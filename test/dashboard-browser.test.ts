@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../src/index.js';
+import { callRpc } from '../src/testkit/rpc-client.js';
 import { type Body, control, kmsClient } from './helpers/client.js';
 
 /**
@@ -31,6 +32,10 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in headless Chromium', () =
   const values = ['generic-value-one-7f3a9c', 'generic-value-two-b81d44', 'Initial#Pass-d4sh-91'];
   let keyId = '';
   let disabledKeyId = '';
+  // RAM identities for the Access control panel (#25 §8): their secrets must never show either.
+  const ACCOUNT = '1234567890123456';
+  const auditor = { accessKeyId: 'LTAIdashAuditor0001', accessKeySecret: 'auditor-secret-5e1f0a77' };
+  const credentials: string[] = [auditor.accessKeySecret];
 
   beforeAll(async () => {
     if (!HAVE_CHROMIUM) throw new Error(`CI=true and no Chromium at ${CHROMIUM}: .ci/run installs it`);
@@ -56,6 +61,58 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in headless Chromium', () =
       EnableAutomaticRotation: true,
       RotationInterval: '1d',
     });
+    await control(emulator, 'POST', 'seed', {
+      ram: {
+        policies: [
+          {
+            policyName: 'no-disable',
+            policyDocument: {
+              Version: '1',
+              Statement: [{ Sid: 'KeepKeysOn', Effect: 'Deny', Action: 'kms:DisableKey', Resource: '*' }],
+            },
+          },
+        ],
+        users: [
+          {
+            userName: 'auditor',
+            displayName: 'Key auditor',
+            accessKeys: [auditor],
+            policies: [
+              { policyName: 'AliyunKMSReadOnlyAccess', policyType: 'System' },
+              { policyName: 'no-disable' },
+            ],
+          },
+        ],
+        groups: [{ groupName: 'reviewers', members: ['auditor'] }],
+        roles: [
+          {
+            roleName: 'orders-app',
+            assumeRolePolicyDocument: {
+              Version: '1',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'sts:AssumeRole',
+                  Principal: { RAM: [`acs:ram::${ACCOUNT}:root`] },
+                },
+              ],
+            },
+            maxSessionDuration: 7200,
+          },
+        ],
+      },
+    });
+    // An explicit Deny: the auditor may read keys but not disable one.
+    const denied = await callRpc(
+      emulator.url,
+      'DisableKey',
+      { KeyId: keyId },
+      {
+        accessKeyId: auditor.accessKeyId,
+        secret: auditor.accessKeySecret,
+      },
+    );
+    expect(denied.body.Code).toBe('Forbidden.NoPermission');
     await control(emulator, 'POST', 'clock', { freeze: true });
     profile = mkdtempSync(join(tmpdir(), 'kms-dashboard-chromium-'));
     // A fresh, empty profile (playwright passes it as --user-data-dir).
@@ -242,6 +299,111 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in headless Chromium', () =
     } finally {
       await guarded.close();
     }
+  });
+
+  it('shows the access control panel: users, roles, a session expiring on the virtual clock, denials with why', async () => {
+    // A session of the role, assumed by the account's root pair; it is refused CreateKey (no policy).
+    const assumed = await callRpc(
+      emulator.url,
+      'AssumeRole',
+      {
+        RoleArn: `acs:ram::${ACCOUNT}:role/orders-app`,
+        RoleSessionName: 'panel-check',
+        DurationSeconds: '900',
+      },
+      { version: '2015-04-01' },
+    );
+    expect(assumed.status, JSON.stringify(assumed.body)).toBe(200);
+    const session = assumed.body.Credentials as Body;
+    credentials.push(session.AccessKeySecret, session.SecurityToken);
+    const refused = await callRpc(
+      emulator.url,
+      'CreateKey',
+      { SecurityToken: session.SecurityToken },
+      { accessKeyId: session.AccessKeyId, secret: session.AccessKeySecret },
+    );
+    expect(refused.body.Code).toBe('Forbidden.NoPermission');
+
+    const { page, fetched, errors, settle } = await open(`${emulator.url}/_emulator/ui#authz`);
+    const panel = page.locator('#authz');
+    await expect.poll(() => page.locator('#authz-mode').textContent()).toBe('enforce');
+
+    // The user: its AccessKey id and status, its group and policies — never the secret.
+    const user = panel.locator('tr[data-user-name="auditor"]');
+    await user.waitFor();
+    expect(await user.textContent()).toContain('Key auditor');
+    expect(await user.locator(`[data-access-key-id="${auditor.accessKeyId}"]`).textContent()).toContain(
+      'Active',
+    );
+    expect(await user.textContent()).toContain('reviewers');
+    expect(await user.textContent()).toContain('AliyunKMSReadOnlyAccess (system)');
+    expect(await panel.locator('tr[data-group-name="reviewers"]').textContent()).toContain('auditor');
+    expect(await panel.locator('tr[data-policy-name="no-disable"]').textContent()).toContain('v1');
+    expect(await panel.locator('tr[data-attachment="no-disable:User:auditor"]').count()).toBe(1);
+
+    // The role: its ARN, who may assume it, its maximum session.
+    const role = panel.locator('tr[data-role-name="orders-app"]');
+    expect(await role.textContent()).toContain(`acs:ram::${ACCOUNT}:role/orders-app`);
+    expect(await role.textContent()).toContain(`RAM acs:ram::${ACCOUNT}:root`);
+    expect(await role.textContent()).toContain('2h');
+
+    // The session, live until the virtual clock passes its expiry.
+    const sessionRow = panel.locator(`tr[data-session-key="${session.AccessKeyId}"]`);
+    await sessionRow.waitFor();
+    expect(await sessionRow.textContent()).toContain('orders-app/panel-check');
+    expect(await sessionRow.getAttribute('data-expired')).toBe('false');
+    expect(await sessionRow.locator('.session-expiry').textContent()).toMatch(/in 1[45]m/);
+
+    // The denials, with why: the explicit Deny quotes the statement that denied.
+    const explicit = panel.locator('tr[data-decision="ExplicitDeny"]');
+    await expect.poll(() => explicit.count()).toBeGreaterThan(0);
+    expect(await explicit.first().textContent()).toContain('DisableKey');
+    expect(await explicit.first().textContent()).toContain('kms:DisableKey');
+    expect(await explicit.first().textContent()).toContain('auditor');
+    await explicit.first().locator('summary').click();
+    const statement = explicit.first().locator('.why-list li').first();
+    expect(await statement.textContent()).toContain('no-disable v1 (Custom), statement 0 "KeepKeysOn"');
+    expect(await statement.locator('code.statement').textContent()).toContain('"Effect":"Deny"');
+    expect(await statement.locator('code.statement').isVisible()).toBe(true);
+    // The page redraws every poll; the statements the reader opened stay open.
+    const drawn = await page.locator('body').getAttribute('data-refreshed');
+    await expect
+      .poll(() => page.locator('body').getAttribute('data-refreshed'), { timeout: 10_000 })
+      .not.toBe(drawn);
+    expect(await explicit.first().locator('details').getAttribute('open')).toBe('');
+    const implicit = panel.locator('tr[data-decision="ImplicitDeny"]');
+    await expect.poll(() => implicit.count()).toBeGreaterThan(0);
+    expect(await implicit.first().textContent()).toContain('orders-app/panel-check');
+    expect(await implicit.first().textContent()).toContain('kms:CreateKey');
+    expect(await implicit.first().textContent()).toContain('refused');
+    expect((await implicit.first().locator('.reason').textContent())?.length).toBeGreaterThan(10);
+
+    // Advance the virtual clock from the page: the session expires.
+    await page.getByLabel('By (e.g. 1h, 7d, 1h 30m, seconds)').fill('1h');
+    await page.getByRole('button', { name: 'Advance', exact: true }).click();
+    await expect.poll(() => sessionRow.getAttribute('data-expired')).toBe('true');
+    expect(await sessionRow.textContent()).toContain('expired');
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = join(ARTIFACTS, 'dashboard-access-control.png');
+    // The panel cut out of the whole page (an element shot of a panel taller than the window would
+    // have the sticky header across it).
+    await page.evaluate('window.scrollTo(0, 0)');
+    const box = await panel.boundingBox();
+    if (box) await page.screenshot({ path: shot, fullPage: true, clip: box });
+    console.log(`dashboard access control screenshot: ${shot}`);
+
+    // No AccessKeySecret or security token anywhere: DOM, text, or any response the page fetched.
+    await settle();
+    const dom = await page.content();
+    const text = await page.locator('body').textContent();
+    for (const secret of credentials) {
+      expect(dom).not.toContain(secret);
+      expect(text).not.toContain(secret);
+      for (const f of fetched) expect(f.body, f.url).not.toContain(secret);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
   });
 
   it('loads a seed file, exports the world, freezes and resets, all from the page', async () => {

@@ -1,7 +1,7 @@
 // @ts-check
 // The emulator's dashboard. No library, no network beyond the emulator's own /_emulator/ endpoints:
-// it reads GET /_emulator/world (metadata only), /clock, /audit, /faults and /coverage, and changes
-// the world only through the control endpoints a test harness uses. Text reaches the page through
+// it reads GET /_emulator/world (metadata only, RAM principals and denials included), /clock, /audit,
+// /faults and /coverage, and changes the world only through the control endpoints a test harness uses. Text reaches the page through
 // textContent only, never as HTML.
 
 const BASE = '/_emulator';
@@ -342,6 +342,350 @@ function renderAccess(world) {
   show(byId('access-body'), h('div', {}, ...parts));
 }
 
+// ---- Access control (#25 §8): principals, policies, attachments, the mode and recent denials. ----
+
+const MODE_NOTES = /** @type {Record<string, string>} */ ({
+  enforce:
+    'RAM users and sessions are denied what their policies do not allow; root pairs are never checked.',
+  audit:
+    'Would-be denials are recorded below but the calls go through: the way to find the policy an application needs.',
+  off: 'Nothing is evaluated: every caller may do everything.',
+});
+
+/** @param {Json[] | undefined} policies */
+const policyList = (policies) =>
+  policies && policies.length > 0
+    ? h(
+        'span',
+        {},
+        ...policies.map((/** @type {Json} */ p) =>
+          h(
+            'span',
+            { class: 'stage', title: `${p.policyType} policy` },
+            p.policyName,
+            p.policyType === 'System' ? ' (system)' : '',
+          ),
+        ),
+      )
+    : '—';
+
+/** @param {string[] | undefined} names */
+const nameList = (names) =>
+  names && names.length > 0 ? h('span', {}, ...names.map((n) => h('div', {}, h('code', {}, n)))) : '—';
+
+/**
+ * @param {Json} account
+ * @param {number} now virtual ms
+ */
+function renderAccount(account, now) {
+  const id = account.accountId;
+  const parts = [
+    h('h3', {}, 'Account ', h('code', {}, id)),
+    account.rootAccessKeys.length
+      ? h(
+          'p',
+          { class: 'muted' },
+          'Root AccessKeys (the account itself, never evaluated): ',
+          ...account.rootAccessKeys.map((/** @type {Json} */ k) =>
+            h(
+              'span',
+              { class: 'stage' },
+              k.accessKeyId,
+              k.name ? ` (${k.name})` : '',
+              k.status === 'Active' ? '' : ` ${k.status}`,
+            ),
+          ),
+        )
+      : '',
+    h(
+      'div',
+      { class: 'scroll' },
+      table(
+        `RAM users of ${id}: AccessKey ids (never secrets), groups, attached policies`,
+        ['User', 'AccessKeys', 'Groups', 'Policies', 'Created'],
+        account.users.map((/** @type {Json} */ u) =>
+          row(
+            { 'data-user-name': u.userName },
+            h(
+              'span',
+              {},
+              h('code', {}, u.userName),
+              u.displayName !== u.userName ? h('div', {}, u.displayName) : '',
+              h('div', { class: 'muted mono' }, u.userId),
+            ),
+            u.accessKeys.length
+              ? h(
+                  'span',
+                  {},
+                  ...u.accessKeys.map((/** @type {Json} */ k) =>
+                    h(
+                      'div',
+                      { 'data-access-key-id': k.accessKeyId },
+                      h('code', {}, k.accessKeyId),
+                      ' ',
+                      h(
+                        'span',
+                        { class: `badge state-${k.status === 'Active' ? 'Enabled' : 'Disabled'}` },
+                        k.status,
+                      ),
+                    ),
+                  ),
+                )
+              : '—',
+            nameList(u.groups),
+            policyList(u.policies),
+            time(u.createTime),
+          ),
+        ),
+        'No RAM users.',
+      ),
+    ),
+    account.groups.length
+      ? h(
+          'div',
+          { class: 'scroll' },
+          table(
+            `RAM groups of ${id}, with their members`,
+            ['Group', 'Members', 'Policies'],
+            account.groups.map((/** @type {Json} */ g) =>
+              row(
+                { 'data-group-name': g.groupName },
+                h('code', {}, g.groupName),
+                nameList(g.members),
+                policyList(g.policies),
+              ),
+            ),
+            '',
+          ),
+        )
+      : '',
+    h(
+      'div',
+      { class: 'scroll' },
+      table(
+        `RAM roles of ${id}: who may assume them (trust policy) and for how long`,
+        ['Role', 'Trusted principals', 'Max session', 'Policies'],
+        account.roles.map((/** @type {Json} */ r) =>
+          row(
+            { 'data-role-name': r.roleName },
+            h(
+              'span',
+              {},
+              h('code', {}, r.roleName),
+              r.description ? h('div', { class: 'muted' }, r.description) : '',
+              h('div', { class: 'muted mono' }, r.arn),
+            ),
+            r.trustedPrincipals.length
+              ? h(
+                  'span',
+                  {},
+                  ...r.trustedPrincipals.map((/** @type {Json} */ t) =>
+                    h(
+                      'div',
+                      {},
+                      t.effect === 'Allow' ? '' : `${t.effect} `,
+                      `${t.kind} `,
+                      h('code', {}, t.value),
+                    ),
+                  ),
+                )
+              : '—',
+            duration(r.maxSessionDuration),
+            policyList(r.policies),
+          ),
+        ),
+        'No RAM roles.',
+      ),
+    ),
+    h(
+      'div',
+      { class: 'scroll' },
+      table(
+        `STS sessions of ${id}, with their expiry on the virtual clock${account.sessionsTotal > account.sessions.length ? ` (the ${account.sessions.length} that expire last of ${account.sessionsTotal})` : ''}`,
+        ['Session', 'AccessKey', 'Expires', 'Session policy'],
+        account.sessions.map((/** @type {Json} */ s) =>
+          row(
+            { 'data-session-key': s.accessKeyId, 'data-expired': String(s.expired) },
+            h(
+              'span',
+              {},
+              h('code', {}, `${s.roleName}/${s.sessionName}`),
+              h('div', { class: 'muted mono' }, s.arn),
+            ),
+            h('code', {}, s.accessKeyId),
+            h(
+              'span',
+              { class: 'session-expiry' },
+              time(s.expiration),
+              ' ',
+              s.expired
+                ? h('span', { class: 'badge session-expired' }, 'expired')
+                : h('span', { class: 'session-live' }, `in ${duration((s.expirationMs - now) / 1000)}`),
+            ),
+            s.sessionPolicy ? 'yes (narrows the role)' : '—',
+          ),
+        ),
+        'No STS sessions.',
+      ),
+    ),
+    h(
+      'div',
+      { class: 'scroll' },
+      table(
+        `Custom policies of ${id}`,
+        ['Policy', 'Default version', 'Attachments', 'Updated'],
+        account.policies.map((/** @type {Json} */ p) =>
+          row(
+            { 'data-policy-name': p.policyName },
+            h(
+              'span',
+              {},
+              h('code', {}, p.policyName),
+              p.description ? h('div', { class: 'muted' }, p.description) : '',
+            ),
+            `${p.defaultVersion} (of ${p.versions.join(', ')})`,
+            String(p.attachmentCount),
+            time(p.updateTime),
+          ),
+        ),
+        'No custom policies (system policies are attached by name).',
+      ),
+    ),
+    h(
+      'div',
+      { class: 'scroll' },
+      table(
+        `Policy attachments of ${id}`,
+        ['Policy', 'Attached to', 'Since'],
+        account.attachments.map((/** @type {Json} */ a) =>
+          row(
+            { 'data-attachment': `${a.policyName}:${a.attachedTo}:${a.name}` },
+            h('span', {}, h('code', {}, a.policyName), a.policyType === 'System' ? ' (system)' : ''),
+            h('span', {}, `${a.attachedTo.toLowerCase()} `, h('code', {}, a.name)),
+            time(a.attachTime),
+          ),
+        ),
+        'No policy is attached.',
+      ),
+    ),
+  ];
+  return h('div', { class: 'authz-account', 'data-account-id': id }, ...parts);
+}
+
+/** One statement a decision names: where it is, its effect, and its text when known. @param {Json} s */
+function statementItem(s) {
+  const where = `${s.policy}${s.policyVersion ? ` ${s.policyVersion}` : ''} (${s.policyType}), statement ${s.statement}${s.sid ? ` "${s.sid}"` : ''}`;
+  return h(
+    'li',
+    {},
+    s.effect ? h('strong', {}, `${s.effect}: `) : h('strong', {}, 'Not evaluated: '),
+    where,
+    s.reason ? ` — ${s.reason}` : '',
+    s.principalMatch === 'Account' ? ' (names the account only)' : '',
+    s.text ? h('code', { class: 'statement' }, s.text) : '',
+  );
+}
+
+/** @param {Json} d @param {boolean} open whether its statements were open before the refresh */
+function denialWhy(d, open) {
+  const details = [];
+  if (d.matched.length)
+    details.push(
+      h('div', {}, 'Statements that applied:'),
+      h('ul', { class: 'why-list' }, ...d.matched.map(statementItem)),
+    );
+  if (d.unevaluated.length)
+    details.push(
+      h('div', {}, 'Statements that could not be evaluated:'),
+      h('ul', { class: 'why-list' }, ...d.unevaluated.map(statementItem)),
+    );
+  if (d.conditions.length)
+    details.push(
+      h(
+        'div',
+        {},
+        'Request values tested: ',
+        ...d.conditions.map((/** @type {Json} */ c) =>
+          h('code', { class: 'stage' }, `${c.key}=${c.values.join(',')}`),
+        ),
+      ),
+    );
+  if (!d.matched.length && !d.unevaluated.length)
+    details.push(h('div', { class: 'muted' }, 'No statement allowed it (nothing applied).'));
+  return h(
+    'div',
+    { class: 'why' },
+    h('div', { class: 'reason' }, d.reason),
+    d.policyType ? h('div', { class: 'muted' }, `Decided by: ${d.policyType}`) : '',
+    h('details', { open }, h('summary', {}, 'Statements'), ...details),
+  );
+}
+
+/** @param {Json} world */
+function renderAuthz(world) {
+  const access = world.access;
+  if (!access) return;
+  const mode = byId('authz-mode');
+  mode.textContent = access.mode;
+  mode.className = `badge mode-${access.mode}`;
+  byId('authz-mode-note').textContent = MODE_NOTES[access.mode] ?? '';
+  show(
+    byId('authz-principals'),
+    access.accounts.length
+      ? h('div', {}, ...access.accounts.map((/** @type {Json} */ a) => renderAccount(a, world.clock.epochMs)))
+      : h(
+          'p',
+          { class: 'muted' },
+          'No RAM identity yet: every caller is an account itself (its root pair), never evaluated.',
+        ),
+  );
+  // The page is redrawn every poll: a denial whose statements the reader opened stays open.
+  const opened = new Set(
+    [...byId('authz-denials').querySelectorAll('tr[data-denial] details[open]')].map(
+      (d) => /** @type {HTMLElement | null} */ (d.closest('tr'))?.dataset.denial,
+    ),
+  );
+  show(
+    byId('authz-denials'),
+    table(
+      `Denials: ${access.denialsTotal} recorded${access.denialsTotal > access.denials.length ? `, the newest ${access.denials.length} shown` : ''}`,
+      ['Time', 'Principal', 'Operation', 'Action and resource', 'Decision', 'Why'],
+      access.denials.map((/** @type {Json} */ d) =>
+        row(
+          { 'data-denial': d.requestId, 'data-decision': d.decision },
+          time(d.time),
+          h(
+            'span',
+            {},
+            h('code', {}, d.principal.displayName),
+            h('div', { class: 'muted' }, d.principal.type),
+            h('div', { class: 'muted mono' }, d.accessKeyId),
+          ),
+          d.product && d.product !== 'Kms' ? `${d.product} ${d.operation}` : d.operation,
+          h(
+            'span',
+            {},
+            h('code', {}, d.action),
+            ' on ',
+            h('code', {}, d.resource),
+            d.crossAccount ? h('div', { class: 'muted' }, `another account's (${d.resourceOwnerId})`) : '',
+          ),
+          h(
+            'span',
+            {},
+            h('span', { class: `badge decision-${d.decision}` }, d.decision),
+            d.allowedByMode
+              ? h('div', { class: 'muted' }, 'let through (audit mode)')
+              : h('div', { class: 'muted' }, 'refused'),
+          ),
+          denialWhy(d, opened.has(d.requestId)),
+        ),
+      ),
+      'No denials.',
+    ),
+  );
+}
+
 /** @param {Json} world */
 function renderBacking(world) {
   show(
@@ -590,6 +934,7 @@ async function refresh() {
     renderInstances(world);
     renderKeys(world);
     renderSecrets(world);
+    renderAuthz(world);
     renderAccess(world);
     renderBacking(world);
     renderJobs(world);

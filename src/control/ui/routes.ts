@@ -39,7 +39,7 @@ export function dashboardPage(): Router {
 
 /**
  * The read-only views the dashboard needs: GET /_emulator/world (metadata of every resource, never a
- * value or key material) and GET /_emulator/coverage. Everything the page changes goes through the
+ * value or key material; RAM principals, policies and recent denials under `access`) and GET /_emulator/coverage. Everything the page changes goes through the
  * other control endpoints.
  */
 export function dashboardDataRoutes(emulator: Emulator): Router {
@@ -48,7 +48,7 @@ export function dashboardDataRoutes(emulator: Emulator): Router {
 
   router.get('/world', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json(worldView(emulator.world, emulator.world.store));
+    res.json(worldView(emulator.world, emulator.world.store, emulator.authorizer));
   });
 
   // The source and tests do not change while the emulator runs: computed once.

@@ -5,6 +5,7 @@ import type { SecretRecord } from '../../domain/secrets.js';
 import { isoSeconds } from '../../domain/time.js';
 import type { World } from '../../domain/world.js';
 import type { Store } from '../../store/store.js';
+import { type AccessView, accessView, type DenialSource } from './access-view.js';
 
 /**
  * What the dashboard shows of the world: metadata only. Every field is copied by name from the
@@ -20,6 +21,8 @@ export interface WorldView {
   jobs: { id: string; type: string; at: string; epochMs: number }[];
   /** Tables other areas add (access points, policies, network rules, client keys …), by table name. */
   resources: Record<string, Record<string, unknown>[]>;
+  /** RAM principals, policies, attachments, the authorization mode and recent denials (#25 §8). */
+  access?: AccessView;
 }
 
 /** Tables this view projects field by field, or keeps to itself (import tokens hold wrapping keys). */
@@ -35,10 +38,15 @@ const KNOWN_TABLES = new Set([
   'accounts',
   'rotation-calls',
   'import-tokens',
-  // Identities (src/domain/ram/identities.ts): sealed secrets and tokens, shown by their own panel.
+  // Identities and RAM's directory (src/domain/ram/): sealed secrets and tokens, policy documents;
+  // shown field by field by the access view (./access-view.ts).
   'ram-access-keys',
   'ram-users',
   'sts-sessions',
+  'ram-groups',
+  'ram-roles',
+  'ram-policies',
+  'ram-attachments',
 ]);
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : isoSeconds(ms));
@@ -51,7 +59,8 @@ function scopeOfPartition(partition: string): { accountId: string; regionId: str
   return { accountId, regionId };
 }
 
-export function worldView(world: World, store: Store): WorldView {
+/** `authorization`: the authorizer, whose mode and denials the access part shows (absent: no access part). */
+export function worldView(world: World, store: Store, authorization?: DenialSource): WorldView {
   const tables = {
     keys: store.table<KeyRecord>('keys'),
     aliases: store.table<{ aliasName: string; keyId: string }>('aliases'),
@@ -191,6 +200,7 @@ export function worldView(world: World, store: Store): WorldView {
       .pending()
       .map((job) => ({ id: job.id, type: job.type, at: isoSeconds(job.at), epochMs: job.at })),
     resources,
+    ...(authorization ? { access: accessView(world, authorization) } : {}),
   };
 }
 

@@ -525,6 +525,11 @@ export class RamDirectory {
       .filter((a) => a.policyType === policyType && a.policyName === policyName).length;
   }
 
+  /** Every attachment of an account (the dashboard's list of who has which policy). */
+  listAttachments(accountId: string): AttachmentRecord[] {
+    return this.attachments.list(accountId);
+  }
+
   private attachmentsOf(accountId: string, attachedTo: AttachedTo, name: string): AttachmentRecord[] {
     return this.attachments.list(accountId).filter((a) => a.attachedTo === attachedTo && a.name === name);
   }

@@ -66,6 +66,12 @@ export interface AccessKeyView {
   createTime: number;
 }
 
+/** An AccessKey without its secret (the dashboard's view). */
+export type AccessKeyMetadata = Omit<AccessKeyRecord, 'secret'>;
+
+/** A session without its secret and security token (the dashboard's view). */
+export type StsSessionMetadata = Omit<StsSessionRecord, 'secret' | 'securityToken'>;
+
 /** Partition of the account-wide lookups (AccessKeys, sessions): one, keyed by AccessKeyId. */
 const ALL = 'all';
 /** How long an expired session is kept (and answers Expired rather than NotFound). */
@@ -413,6 +419,33 @@ export class Identities {
 
   session(accessKeyId: string): StsSessionRecord | undefined {
     return this.sessions.get(ALL, accessKeyId);
+  }
+
+  // Metadata for the dashboard: never a secret or a security token.
+
+  /** Every AccessKey (root pairs and RAM users'), by its id, status and owner: no secret. */
+  accessKeyList(): AccessKeyMetadata[] {
+    return this.keys.list(ALL).map((k) => ({
+      accessKeyId: k.accessKeyId,
+      accountId: k.accountId,
+      ...(k.userName !== undefined ? { userName: k.userName } : {}),
+      ...(k.name !== undefined ? { name: k.name } : {}),
+      status: k.status,
+      createTime: k.createTime,
+    }));
+  }
+
+  /** Every session still kept (the expired ones until they are forgotten): no secret, no token. */
+  sessionList(): StsSessionMetadata[] {
+    return this.sessions.list(ALL).map((s) => ({
+      accessKeyId: s.accessKeyId,
+      accountId: s.accountId,
+      roleName: s.roleName,
+      roleId: s.roleId,
+      sessionName: s.sessionName,
+      expiration: s.expiration,
+      ...(s.policy !== undefined ? { policy: s.policy } : {}),
+    }));
   }
 
   // Helpers
