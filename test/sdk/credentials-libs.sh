@@ -26,8 +26,8 @@ export ALIBABA_CLOUD_ECS_METADATA_DISABLED=true
 export ROOT_ACCESS_KEY_ID=LTAIEmulatorAccessKeyId ROOT_ACCESS_KEY_SECRET=EmulatorAccessKeySecret
 
 WORK="$(mktemp -d)"
-export HOME="$WORK/home" # no ~/.alibabacloud or ~/.aliyun profile is read
-mkdir -p "$HOME"
+# The `uri` runs get an empty HOME: no ~/.aliyun/config.json or ~/.alibabacloud profile comes before the URI.
+mkdir -p "$WORK/home"
 STATE="$WORK/state.json"
 FAILED=0
 ok() { echo "ok    $*"; }
@@ -89,11 +89,28 @@ if bash test/sdk/python-venv.sh test/sdk/python credentials-libs; then
   expect_ok "python ram_role_arn: sts_endpoint=\$KMS_HTTPS_ENDPOINT, SSL_CERT_FILE=\$CA" \
     env SSL_CERT_FILE="$CA" "${PY[@]}" ram_role_arn
   expect_fail "python ram_role_arn without the CA" 'CERTIFICATE_VERIFY_FAILED|certificate verify failed' "${PY[@]}" ram_role_arn
-  expect_ok "python uri: ALIBABA_CLOUD_CREDENTIALS_URI" env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "${PY[@]}" uri
+  expect_ok "python uri: ALIBABA_CLOUD_CREDENTIALS_URI" env HOME="$WORK/home" ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "${PY[@]}" uri
   expect_fail "python uri of a role that does not trust the account" 'NoPermission' \
-    env ALIBABA_CLOUD_CREDENTIALS_URI="$UNTRUSTED_URI" "${PY[@]}" uri
+    env HOME="$WORK/home" ALIBABA_CLOUD_CREDENTIALS_URI="$UNTRUSTED_URI" "${PY[@]}" uri
 else
   skip "python: no Python venv (test/sdk/python-venv.sh)"
+fi
+
+# --- Go: github.com/aliyun/credentials-go (test/sdk/go/go.mod) ---
+if command -v go >/dev/null 2>&1; then
+  if (cd test/sdk/go && go build -o .bin/credslibs ./credslibs); then
+    GO=("$ROOT/test/sdk/go/.bin/credslibs")
+    expect_ok "go ram_role_arn: STSEndpoint=\$KMS_HTTPS_ENDPOINT, SSL_CERT_FILE=\$CA" \
+      env SSL_CERT_FILE="$CA" "${GO[@]}" ram_role_arn
+    expect_fail "go ram_role_arn without the CA" 'certificate signed by unknown authority' "${GO[@]}" ram_role_arn
+    expect_ok "go uri: ALIBABA_CLOUD_CREDENTIALS_URI" env HOME="$WORK/home" ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "${GO[@]}" uri
+    expect_fail "go uri of a role that does not trust the account" 'NoPermission' \
+      env HOME="$WORK/home" ALIBABA_CLOUD_CREDENTIALS_URI="$UNTRUSTED_URI" "${GO[@]}" uri
+  else
+    bad "go: go build ./credslibs failed"
+  fi
+else
+  skip "go: no go"
 fi
 
 if [ "$FAILED" -ne 0 ]; then
