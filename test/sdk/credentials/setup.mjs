@@ -21,13 +21,21 @@ async function call(action, params, version) {
 
 const role = `CredsLibsApp${suffix}`;
 const untrusted = `CredsLibsElsewhere${suffix}`;
-await call('CreateRole', { RoleName: role, AssumeRolePolicyDocument: trust(`acs:ram::${ACCOUNT}:root`) }, '2015-05-01');
+await call(
+  'CreateRole',
+  { RoleName: role, AssumeRolePolicyDocument: trust(`acs:ram::${ACCOUNT}:root`) },
+  '2015-05-01',
+);
 await call(
   'AttachPolicyToRole',
   { PolicyName: 'AliyunKMSCryptoUserAccess', PolicyType: 'System', RoleName: role },
   '2015-05-01',
 );
-await call('CreateRole', { RoleName: untrusted, AssumeRolePolicyDocument: trust('acs:ram::1111111111111111:root') }, '2015-05-01');
+await call(
+  'CreateRole',
+  { RoleName: untrusted, AssumeRolePolicyDocument: trust('acs:ram::1111111111111111:root') },
+  '2015-05-01',
+);
 const key = await call('CreateKey', { Description: 'credentials libraries' });
 console.log(
   JSON.stringify({
