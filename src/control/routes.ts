@@ -6,6 +6,7 @@ import { expressModule } from '../lazy-express.js';
 import { KmsError } from '../protocol/errors.js';
 import { sendJson } from '../protocol/pieces.js';
 import { authorizationRoutes } from './authorization.js';
+import { credentialsUriRoutes } from './credentials-uri.js';
 import { dataKeyRoutes } from './data-keys.js';
 import { fixtureRoutes } from './fixtures.js';
 import { instanceRoutes } from './instances.js';
@@ -23,6 +24,7 @@ export function controlRoutes(emulator: Emulator): Router {
   router.use(secretRoutes(emulator));
   router.use(dataKeyRoutes(emulator));
   router.use(authorizationRoutes(emulator));
+  router.use(credentialsUriRoutes(emulator));
   router.use(dashboardPage());
   router.use(dashboardDataRoutes(emulator));
 

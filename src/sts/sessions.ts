@@ -1,9 +1,9 @@
 import { compilePolicy } from '../domain/authorization/policy-document.js';
-import { isoSeconds } from '../domain/time.js';
 import { KmsError } from '../protocol/errors.js';
 import { answer } from '../ram/answers.js';
 import { roleArn } from '../ram/policies.js';
 import { sts } from './product.js';
+import { DEFAULT_DURATION_SECONDS, SESSION_NAME, startRoleSession } from './role-session.js';
 
 /**
  * STS: AssumeRole hands out a session (an `STS.` AccessKey, its secret and a security token) that
@@ -11,8 +11,6 @@ import { sts } from './product.js';
  * checks the token); GetCallerIdentity says who signed.
  */
 const ROLE_ARN = /^acs:ram::(\d+):role\/([A-Za-z0-9.@_-]{1,64})$/i;
-const SESSION_NAME = /^[A-Za-z0-9.@_-]{2,64}$/;
-const MIN_DURATION_SECONDS = 900;
 
 sts.define({
   AssumeRole: (params, ctx) => {
@@ -28,35 +26,17 @@ sts.define({
     if (policy !== undefined) compilePolicy(policy, 'Session');
     const role = ctx.world.ram.findRole(roleAccount, roleName);
     if (!role) throw new KmsError('EntityNotExist.Role');
-    const duration = params.optInt('DurationSeconds') ?? 3600;
-    if (duration < MIN_DURATION_SECONDS || duration > role.maxSessionDuration) {
-      throw new KmsError(
-        'InvalidParameter.DurationSeconds',
-        `The Min/Max value of DurationSeconds is ${MIN_DURATION_SECONDS}/${role.maxSessionDuration} seconds.`,
-      );
-    }
     // Whether the role's trust policy names the caller (and, for a RAM caller, whether it may
     // sts:AssumeRole) is the authorizer's check, made before this handler (src/authorizer.ts).
-    const session = ctx.world.identities.createSession({
-      accountId: role.accountId,
-      roleName: role.roleName,
-      roleId: role.roleId,
+    const session = startRoleSession(ctx.world, role, {
       sessionName,
-      durationMs: duration * 1000,
+      durationSeconds: params.optInt('DurationSeconds') ?? DEFAULT_DURATION_SECONDS,
       ...(policy !== undefined ? { policy } : {}),
     });
     const sourceIdentity = params.optString('SourceIdentity');
     return answer(ctx, {
-      AssumedRoleUser: {
-        Arn: `${roleArn(role.accountId, role.roleName)}/${sessionName}`,
-        AssumedRoleId: `${role.roleId}:${sessionName}`,
-      },
-      Credentials: {
-        AccessKeyId: session.accessKeyId,
-        AccessKeySecret: session.accessKeySecret,
-        SecurityToken: session.securityToken,
-        Expiration: isoSeconds(session.expiration),
-      },
+      AssumedRoleUser: session.assumedRoleUser,
+      Credentials: session.credentials,
       ...(sourceIdentity ? { SourceIdentity: sourceIdentity } : {}),
     });
   },
