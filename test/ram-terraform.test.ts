@@ -48,3 +48,64 @@ describe('RAM users as the provider reads them', () => {
     expect(cleared.Comments ?? '').toBe('');
   });
 });
+
+describe('login profiles and MFA devices (alicloud_ram_user force, alicloud_ram_login_profile)', () => {
+  it('CreateLoginProfile/Get/Update/Delete keep the flags (never the password); DeleteUser refuses a user who has one', async () => {
+    await ok(ram('CreateUser', { UserName: 'tf-console' }));
+    expect(await ram('GetLoginProfile', { UserName: 'tf-console' })).toMatchObject({
+      status: 404,
+      body: { Code: 'EntityNotExist.User.LoginProfile' },
+    });
+    expect(await ram('CreateLoginProfile', { UserName: 'tf-console', Password: 'short' })).toMatchObject({
+      status: 400,
+      body: { Code: 'InvalidParameter.Password' },
+    });
+    const created = await ok(
+      ram('CreateLoginProfile', {
+        UserName: 'tf-console',
+        Password: 'Console#Passw0rd',
+        PasswordResetRequired: 'true',
+      }),
+    );
+    expect(created.LoginProfile).toMatchObject({
+      UserName: 'tf-console',
+      PasswordResetRequired: true,
+      MFABindRequired: false,
+    });
+    expect(JSON.stringify(created)).not.toContain('Console#Passw0rd');
+    expect(
+      await ram('CreateLoginProfile', { UserName: 'tf-console', Password: 'Console#Passw0rd' }),
+    ).toMatchObject({ status: 409, body: { Code: 'EntityAlreadyExists.User.LoginProfile' } });
+
+    await ok(ram('UpdateLoginProfile', { UserName: 'tf-console', MFABindRequired: 'true' }));
+    expect((await ok(ram('GetLoginProfile', { UserName: 'tf-console' }))).LoginProfile).toMatchObject({
+      PasswordResetRequired: true,
+      MFABindRequired: true,
+    });
+
+    expect(await ram('DeleteUser', { UserName: 'tf-console' })).toMatchObject({
+      status: 409,
+      body: { Code: 'DeleteConflict.User.LoginProfile' },
+    });
+    // The provider's force delete: DeleteLoginProfile, then UnbindMFADevice (none bound), then DeleteUser.
+    await ok(ram('DeleteLoginProfile', { UserName: 'tf-console' }));
+    expect(await ram('DeleteLoginProfile', { UserName: 'tf-console' })).toMatchObject({
+      status: 404,
+      body: { Code: 'EntityNotExist.User.LoginProfile' },
+    });
+    expect(await ram('UnbindMFADevice', { UserName: 'tf-console' })).toMatchObject({
+      status: 404,
+      body: { Code: 'EntityNotExist.User.MFADevice' },
+    });
+    await ok(ram('DeleteUser', { UserName: 'tf-console' }));
+  });
+
+  it('a renamed user keeps its login profile', async () => {
+    await ok(ram('CreateUser', { UserName: 'tf-rename' }));
+    await ok(ram('CreateLoginProfile', { UserName: 'tf-rename', Password: 'Console#Passw0rd' }));
+    await ok(ram('UpdateUser', { UserName: 'tf-rename', NewUserName: 'tf-renamed' }));
+    expect((await ok(ram('GetLoginProfile', { UserName: 'tf-renamed' }))).LoginProfile.UserName).toBe(
+      'tf-renamed',
+    );
+  });
+});
