@@ -133,7 +133,17 @@ export function envVariables(target: EnvTarget): Array<[string, string]> {
   // The provider's endpoint override for KMS. The provider speaks HTTPS unless its block says
   // `protocol = "HTTP"`, so the TLS listener is named when there is one.
   const kms = target.httpsUrl ?? target.url;
-  if (kms) vars.push(['ALIBABA_CLOUD_ENDPOINT_KMS', hostPort(kms)]);
+  if (kms) {
+    vars.push(
+      ['ALIBABA_CLOUD_ENDPOINT_KMS', hostPort(kms)],
+      // RAM answers on the same listener. The provider reads ALIBABA_CLOUD_ENDPOINT_RAM for the RAM
+      // calls it makes itself (alicloud_ram_policy, UpdateUser…) and RAM_ENDPOINT for those it makes
+      // through the RAM SDK client (CreateUser, GetRole…). STS has no variable it reads: its
+      // endpoint is the provider block's `endpoints { sts = … }` (alicloud_caller_identity).
+      ['ALIBABA_CLOUD_ENDPOINT_RAM', hostPort(kms)],
+      ['RAM_ENDPOINT', hostPort(kms)],
+    );
+  }
   if (target.url) vars.push(['KMS_EMULATOR_URL', target.url]);
   if (target.httpsUrl) vars.push(['KMS_EMULATOR_HTTPS_URL', target.httpsUrl]);
   if (target.httpsUrl && target.caFile) {
@@ -183,6 +193,8 @@ export function providerBlock(target: EnvTarget): string[] {
     `  protocol     = "${target.httpsUrl ? 'HTTPS' : 'HTTP'}"`,
     '  endpoints {',
     `    kms = "${kms ? hostPort(kms) : '127.0.0.1:8080'}"`,
+    `    ram = "${kms ? hostPort(kms) : '127.0.0.1:8080'}"`,
+    `    sts = "${kms ? hostPort(kms) : '127.0.0.1:8080'}" # only the block sets it`,
     '  }',
     '}',
   ];

@@ -26,6 +26,10 @@ describe('kms-emulator env: output per shell', () => {
     expect(lines).toContain("export ALIBABA_CLOUD_ACCOUNT_TYPE='Domestic'");
     // The provider speaks HTTPS by default: the TLS listener is the one named.
     expect(lines).toContain("export ALIBABA_CLOUD_ENDPOINT_KMS='127.0.0.1:8443'");
+    // RAM on the same listener, under both names the provider reads; STS only in the block.
+    expect(lines).toContain("export ALIBABA_CLOUD_ENDPOINT_RAM='127.0.0.1:8443'");
+    expect(lines).toContain("export RAM_ENDPOINT='127.0.0.1:8443'");
+    expect(lines).toContain('#       sts = "127.0.0.1:8443" # only the block sets it');
     expect(lines).toContain("export SSL_CERT_FILE='/tmp/o'\\''brien/kms-emulator-ca-bundle.pem'");
     expect(lines).toContain("export NODE_EXTRA_CA_CERTS='/tmp/o'\\''brien/kms-emulator-ca.pem'");
     expect(lines).toContain('#   provider "alicloud" {');

@@ -613,6 +613,29 @@ describe('STS', () => {
   });
 });
 
+describe('RAM login profiles', () => {
+  it('Create/Get/Update/DeleteLoginProfile answer the flags (test/ram-terraform.test.ts has the errors)', async () => {
+    await ok(ram('CreateUser', { UserName: 'console-user' }));
+    const created = await ok(
+      ram('CreateLoginProfile', { UserName: 'console-user', Password: 'Console#Passw0rd' }),
+    );
+    expect(created.LoginProfile).toMatchObject({
+      UserName: 'console-user',
+      PasswordResetRequired: false,
+      MFABindRequired: false,
+    });
+    await ok(ram('UpdateLoginProfile', { UserName: 'console-user', PasswordResetRequired: 'true' }));
+    expect((await ok(ram('GetLoginProfile', { UserName: 'console-user' }))).LoginProfile).toMatchObject({
+      PasswordResetRequired: true,
+    });
+    await ok(ram('DeleteLoginProfile', { UserName: 'console-user' }));
+    await ok(ram('DeleteUser', { UserName: 'console-user' }));
+  });
+});
+
+/** Implemented operations that never answer success here: no MFA device is emulated. */
+const ONLY_ERRORS = new Set(['UnbindMFADevice']);
+
 describe('contract: RAM and STS answers are their SDK response models', () => {
   it('every answer above has only model fields, of the model types, and every implemented operation answered', () => {
     const problems = answered.flatMap(({ version, action, body }) => {
@@ -623,7 +646,9 @@ describe('contract: RAM and STS answers are their SDK response models', () => {
     expect(problems).toEqual([]);
     for (const product of [emulator.products.forVersion(RAM), emulator.products.forVersion(STS)]) {
       const seen = new Set(answered.filter((a) => a.version === product?.version).map((a) => a.action));
-      const missing = (product?.implementedOperations() ?? []).filter((name) => !seen.has(name));
+      const missing = (product?.implementedOperations() ?? []).filter(
+        (name) => !seen.has(name) && !ONLY_ERRORS.has(name),
+      );
       expect(missing, `${product?.label} operations no test answered`).toEqual([]);
     }
   });

@@ -29,6 +29,16 @@ export const RAM_ERROR_CODES: Entry[] = [
     'The access key count of the user access keys beyond the current limits.',
   ),
   notFound('EntityNotExist.User.AccessKey', 'The access key does not exist.'),
+  // Login profiles and MFA devices: the codes the Terraform provider (1.240.0) expects of
+  // DeleteLoginProfile, GetLoginProfile, DeleteUser and UnbindMFADevice, in the families above.
+  invalid('InvalidParameter.Password', 'The parameter - "Password" does not meet the password policy.'),
+  notFound('EntityNotExist.User.LoginProfile', 'The login profile of the user does not exist.'),
+  conflict('EntityAlreadyExists.User.LoginProfile', 'The login profile of the user does already EXIST.'),
+  conflict(
+    'DeleteConflict.User.LoginProfile',
+    'The user CAN NOT has any login profile while deleting the user.',
+  ),
+  notFound('EntityNotExist.User.MFADevice', 'The user has not bound any MFA device.'),
   // Groups.
   invalid('InvalidParameter.GroupName.InvalidChars', 'The parameter - "GroupName" contains invalid chars.'),
   notFound('EntityNotExist.Group', 'The group does not exist.'),

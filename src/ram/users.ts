@@ -1,4 +1,5 @@
 import type { OperationContext } from '../api/product.js';
+import type { LoginProfileRecord } from '../domain/ram/directory.js';
 import type { AccessKeyStatus, RamUserRecord } from '../domain/ram/identities.js';
 import { KmsError } from '../protocol/errors.js';
 import { accountOf, answer, date, page, ramName } from './answers.js';
@@ -125,4 +126,49 @@ ram.define({
       },
     });
   },
+
+  // Console logon: the emulator keeps the profile (its flags, a hash of the password) so that
+  // DeleteUser refuses a user who still has one, as RAM does.
+  CreateLoginProfile: (params, ctx) => {
+    const profile = ctx.world.ram.createLoginProfile(accountOf(ctx), keyOwner(params, ctx), {
+      password: params.string('Password'),
+      passwordResetRequired: params.optBool('PasswordResetRequired'),
+      mfaBindRequired: params.optBool('MFABindRequired'),
+    });
+    return answer(ctx, { LoginProfile: loginProfileView(profile) });
+  },
+
+  GetLoginProfile: (params, ctx) =>
+    answer(ctx, {
+      LoginProfile: loginProfileView(ctx.world.ram.loginProfile(accountOf(ctx), keyOwner(params, ctx))),
+    }),
+
+  UpdateLoginProfile: (params, ctx) => {
+    ctx.world.ram.updateLoginProfile(accountOf(ctx), keyOwner(params, ctx), {
+      password: params.optString('Password'),
+      passwordResetRequired: params.optBool('PasswordResetRequired'),
+      mfaBindRequired: params.optBool('MFABindRequired'),
+    });
+    return {};
+  },
+
+  DeleteLoginProfile: (params, ctx) => {
+    ctx.world.ram.deleteLoginProfile(accountOf(ctx), keyOwner(params, ctx));
+    return {};
+  },
+
+  // MFA devices are not emulated: no user has one bound.
+  UnbindMFADevice: (params, ctx) => {
+    ctx.world.identities.requireUser(accountOf(ctx), keyOwner(params, ctx));
+    throw new KmsError('EntityNotExist.User.MFADevice');
+  },
 });
+
+function loginProfileView(profile: LoginProfileRecord): Record<string, unknown> {
+  return {
+    UserName: profile.userName,
+    PasswordResetRequired: profile.passwordResetRequired,
+    MFABindRequired: profile.mfaBindRequired,
+    CreateDate: date(profile.createTime),
+  };
+}

@@ -140,7 +140,7 @@ registerSeedSection({
         out.users.push({
           accountId,
           userName: u.userName,
-          ...(u.displayName !== u.userName ? { displayName: u.displayName } : {}),
+          ...(u.displayName ? { displayName: u.displayName } : {}),
           ...(u.comments !== undefined ? { comments: u.comments } : {}),
           accessKeys: world.identities.accessKeys(accountId, u.userName).map((k) => ({
             accessKeyId: k.accessKeyId,

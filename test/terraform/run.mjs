@@ -6,7 +6,8 @@
 //   terraform init → apply → plan -detailed-exitcode (must be 0: no changes)
 //     → for each further step: apply -var step=N → plan (no changes) → destroy
 //   then the emulator must hold no live resource of that configuration (keys pending deletion,
-//   no secret, alias, network rule, policy, access point or client key left).
+//   no secret, alias, network rule, policy, access point or client key left; no RAM user, AccessKey,
+//   group, role or custom policy).
 //
 //   node test/terraform/run.mjs                 every configuration
 //   node test/terraform/run.mjs key secret      only these
@@ -38,6 +39,8 @@ const ROOT = path.resolve(HERE, '..', '..');
 const CONFIGS = path.join(HERE, 'configs');
 const AK = { id: 'LTAIEmulatorAccessKeyId', secret: 'EmulatorAccessKeySecret' };
 const INSTANCE_ID = 'kst-hzz65f3tfsuite';
+const KMS_VERSION = '2016-01-20';
+const RAM_VERSION = '2015-05-01';
 const COMMAND_TIMEOUT_S = Number(process.env.TERRAFORM_SUITE_COMMAND_TIMEOUT ?? 600);
 const EXIT_TOOLCHAIN_MISSING = 3;
 
@@ -214,11 +217,11 @@ class Emulator {
     return vars;
   }
 
-  /** A signed (RPC V1) KMS call, the way every official client signs. */
+  /** A signed (RPC V1) call, the way every official client signs: KMS unless `Version` says RAM's. */
   async call(action, params = {}) {
     const all = {
       Action: action,
-      Version: '2016-01-20',
+      Version: KMS_VERSION,
       Format: 'JSON',
       RegionId: 'cn-hangzhou',
       AccessKeyId: AK.id,
@@ -244,7 +247,7 @@ class Emulator {
     return body;
   }
 
-  /** The live keys (by ID and state), aliases, secrets, network rules, policies and access points. */
+  /** The live keys (by ID and state), aliases, secrets, network rules, policies, access points and RAM identities. */
   async leftovers() {
     const left = [];
     const keys = (await this.call('ListKeys', { PageSize: 100 })).Keys?.Key ?? [];
@@ -268,6 +271,18 @@ class Emulator {
     for (const [action, pick] of lists) {
       left.push(...(pick(await this.call(action, { PageSize: 100 })) ?? []));
     }
+    // RAM: the account's users (and their AccessKeys), groups, roles and custom policies.
+    const ram = (action, params = {}) =>
+      this.call(action, { Version: RAM_VERSION, MaxItems: 1000, ...params });
+    for (const { UserName } of (await ram('ListUsers')).Users?.User ?? []) {
+      left.push(`RAM user ${UserName}`);
+      const keys = (await ram('ListAccessKeys', { UserName })).AccessKeys?.AccessKey ?? [];
+      left.push(...keys.map((k) => `RAM AccessKey ${k.AccessKeyId} of ${UserName}`));
+    }
+    left.push(...((await ram('ListGroups')).Groups?.Group ?? []).map((g) => `RAM group ${g.GroupName}`));
+    left.push(...((await ram('ListRoles')).Roles?.Role ?? []).map((r) => `RAM role ${r.RoleName}`));
+    const custom = (await ram('ListPolicies', { PolicyType: 'Custom' })).Policies?.Policy ?? [];
+    left.push(...custom.map((p) => `RAM policy ${p.PolicyName}`));
     return left;
   }
 }

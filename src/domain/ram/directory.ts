@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { KmsError } from '../../protocol/errors.js';
 import type { Store, Table } from '../../store/store.js';
 import { compilePolicy } from '../authorization/policy-document.js';
@@ -75,6 +76,21 @@ export interface AttachmentRecord {
   attachTime: number;
 }
 
+/**
+ * A RAM user's console logon (CreateLoginProfile): the password is kept only as a salted hash, since
+ * no RAM operation answers it (the emulator has no console to log on to).
+ */
+export interface LoginProfileRecord {
+  userName: string;
+  passwordHash: string;
+  passwordResetRequired: boolean;
+  mfaBindRequired: boolean;
+  createTime: number;
+}
+
+/** RAM's default password policy (GetPasswordPolicy before any SetPasswordPolicy): 8–32 characters. */
+export const PASSWORD_LENGTH = { min: 8, max: 32 } as const;
+
 /** RAM's documented bounds: 5 versions per policy; MaxSessionDuration 3,600–43,200 s (facts §7). */
 export const MAX_POLICY_VERSIONS = 5;
 export const SESSION_DURATION = { min: 3600, max: 43200, default: 3600 } as const;
@@ -87,6 +103,7 @@ export class RamDirectory {
   private readonly roles: Table<RoleRecord>;
   private readonly policies: Table<CustomPolicyRecord>;
   private readonly attachments: Table<AttachmentRecord>;
+  private readonly loginProfiles: Table<LoginProfileRecord>;
 
   constructor(
     store: Store,
@@ -97,6 +114,7 @@ export class RamDirectory {
     this.roles = store.table<RoleRecord>('ram-roles');
     this.policies = store.table<CustomPolicyRecord>('ram-policies');
     this.attachments = store.table<AttachmentRecord>('ram-attachments');
+    this.loginProfiles = store.table<LoginProfileRecord>('ram-login-profiles');
   }
 
   /** Accounts that have RAM users, groups, roles or custom policies (export walks them). */
@@ -147,6 +165,11 @@ export class RamDirectory {
         const moved = { ...attachment, name: updated.userName };
         this.attachments.put(accountId, attachmentId(moved), moved);
       }
+      const profile = this.loginProfiles.peek(accountId, userName);
+      if (profile) {
+        this.loginProfiles.delete(accountId, userName);
+        this.loginProfiles.put(accountId, updated.userName, { ...profile, userName: updated.userName });
+      }
     }
     return updated;
   }
@@ -159,7 +182,65 @@ export class RamDirectory {
     if (this.attachmentsOf(accountId, 'User', userName).length > 0) {
       throw new KmsError('DeleteConflict.User.Policy');
     }
+    if (this.loginProfiles.peek(accountId, userName)) {
+      throw new KmsError('DeleteConflict.User.LoginProfile');
+    }
     this.identities.deleteUser(accountId, userName);
+  }
+
+  // Login profiles (console logon of a RAM user)
+
+  createLoginProfile(
+    accountId: string,
+    userName: string,
+    fields: { password: string; passwordResetRequired?: boolean; mfaBindRequired?: boolean },
+  ): LoginProfileRecord {
+    this.identities.requireUser(accountId, userName);
+    if (this.loginProfiles.peek(accountId, userName)) {
+      throw new KmsError('EntityAlreadyExists.User.LoginProfile');
+    }
+    const profile: LoginProfileRecord = {
+      userName,
+      passwordHash: hashPassword(checkPassword(fields.password)),
+      passwordResetRequired: fields.passwordResetRequired ?? false,
+      mfaBindRequired: fields.mfaBindRequired ?? false,
+      createTime: this.clock.now(),
+    };
+    this.loginProfiles.put(accountId, userName, profile);
+    return profile;
+  }
+
+  loginProfile(accountId: string, userName: string): LoginProfileRecord {
+    this.identities.requireUser(accountId, userName);
+    const profile = this.loginProfiles.get(accountId, userName);
+    if (!profile) throw new KmsError('EntityNotExist.User.LoginProfile');
+    return profile;
+  }
+
+  /** Only the fields given change. */
+  updateLoginProfile(
+    accountId: string,
+    userName: string,
+    changes: { password?: string; passwordResetRequired?: boolean; mfaBindRequired?: boolean },
+  ): LoginProfileRecord {
+    const profile = this.loginProfile(accountId, userName);
+    const updated: LoginProfileRecord = {
+      ...profile,
+      ...(changes.password !== undefined
+        ? { passwordHash: hashPassword(checkPassword(changes.password)) }
+        : {}),
+      ...(changes.passwordResetRequired !== undefined
+        ? { passwordResetRequired: changes.passwordResetRequired }
+        : {}),
+      ...(changes.mfaBindRequired !== undefined ? { mfaBindRequired: changes.mfaBindRequired } : {}),
+    };
+    this.loginProfiles.put(accountId, userName, updated);
+    return updated;
+  }
+
+  deleteLoginProfile(accountId: string, userName: string): void {
+    this.loginProfile(accountId, userName);
+    this.loginProfiles.delete(accountId, userName);
   }
 
   // Groups
@@ -588,4 +669,16 @@ function checkSessionDuration(seconds: number | undefined): number {
     );
   }
   return seconds;
+}
+
+function checkPassword(password: string): string {
+  if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max) {
+    throw new KmsError('InvalidParameter.Password');
+  }
+  return password;
+}
+
+function hashPassword(password: string): string {
+  const salt = randomBytes(16).toString('base64');
+  return `${salt}:${createHash('sha256').update(`${salt}:${password}`).digest('base64')}`;
 }

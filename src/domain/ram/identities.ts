@@ -32,7 +32,8 @@ export interface RamUserRecord {
   accountId: string;
   userName: string;
   userId: string;
-  displayName: string;
+  /** Absent unless CreateUser or UpdateUser set it (RAM does not default it to the user name). */
+  displayName?: string;
   comments?: string;
   email?: string;
   mobilePhone?: string;
@@ -125,7 +126,7 @@ export class Identities {
           accessKeyId: key.accessKeyId,
           accountId: key.accountId,
           type: 'SubUser',
-          name: user.displayName,
+          name: user.displayName || user.userName,
           userName: user.userName,
           userId: user.userId,
         }
@@ -243,7 +244,7 @@ export class Identities {
       accountId,
       userName: fields.userName,
       userId: this.digits(16),
-      displayName: fields.displayName ?? fields.userName,
+      ...(fields.displayName !== undefined ? { displayName: fields.displayName } : {}),
       ...(fields.comments !== undefined ? { comments: fields.comments } : {}),
       ...(fields.email !== undefined ? { email: fields.email } : {}),
       ...(fields.mobilePhone !== undefined ? { mobilePhone: fields.mobilePhone } : {}),

@@ -3,7 +3,8 @@
 # The suite then runs app-test.mjs as that application through the KMS Instance API (the emulator's
 # --gateway-port): it encrypts and decrypts with its key, reads its secret, and is refused another
 # team's key and secret (Forbidden.NoPermission).
-# (The RAM variant — a RAM user, its AccessKey and a policy on one key — waits for the RAM API.)
+# (The RAM variant — a RAM user, its AccessKey and a policy on one key and one secret — is the
+# least-privilege-ram configuration.)
 
 variable "client_key_password" {
   type      = string
