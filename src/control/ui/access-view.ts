@@ -202,7 +202,7 @@ function accountView(
     users: identities.listUsers(accountId).map((u) => ({
       userName: u.userName,
       userId: u.userId,
-      displayName: u.displayName,
+      displayName: u.displayName ?? '',
       arn: ramUserArn(accountId, u.userName),
       createTime: isoSeconds(u.createTime),
       accessKeys: u.accessKeyIds.flatMap((id) => {
