@@ -345,3 +345,57 @@ describe('access control, end to end through the official client', () => {
     expect(why).toMatchObject({ decision: 'Allow', crossAccount: true, resourceOwnerId: A });
   });
 });
+
+describe('a KMS instance shared with another account (#25 §5)', () => {
+  it('under the default policies the owner’s secrets stay its own; what the other account creates there is usable by both', async () => {
+    const rootA = as(ROOT_A);
+    const rootB = as(B_ROOT);
+    const instanceId = (await rootA(KMS, 'ListKmsInstances', {})).KmsInstances.KmsInstance[0]
+      .KmsInstanceId as string;
+    // Not shared yet: account B cannot use A's instance.
+    expect(
+      (
+        await refused(
+          rootB(KMS, 'CreateSecret', {
+            SecretName: 'b/early',
+            SecretData: 'x',
+            VersionId: 'v1',
+            DKMSInstanceId: instanceId,
+          }),
+        )
+      ).code,
+    ).toBe('Forbidden.DKMSInstanceNotFound');
+    await request(emulator.app)
+      .post(`/_emulator/instances/${instanceId}/share`)
+      .send({ shareWith: B })
+      .expect(200);
+    await rootA(KMS, 'CreateSecret', {
+      SecretName: 'a/own',
+      SecretData: 'a-value',
+      VersionId: 'v1',
+      DKMSInstanceId: instanceId,
+    });
+    await rootB(KMS, 'CreateSecret', {
+      SecretName: 'b/shared',
+      SecretData: 'b-value',
+      VersionId: 'v1',
+      DKMSInstanceId: instanceId,
+    });
+    const bSecretArn = `acs:kms:cn-hangzhou:${B}:secret/b/shared`;
+    const aSecretArn = `acs:kms:cn-hangzhou:${A}:secret/a/own`;
+    // B's secret in A's instance: its default policy names both accounts, so both read it.
+    expect((await rootB(KMS, 'GetSecretValue', { SecretName: 'b/shared' })).SecretData).toBe('b-value');
+    expect((await rootA(KMS, 'GetSecretValue', { SecretName: bSecretArn })).SecretData).toBe('b-value');
+    // A's own secret: its default policy names A alone.
+    expect((await refused(rootB(KMS, 'GetSecretValue', { SecretName: aSecretArn }))).code).toBe(
+      'Forbidden.NoPermission',
+    );
+    const policy = JSON.parse((await rootB(KMS, 'GetSecretPolicy', { SecretName: 'b/shared' })).Policy);
+    expect(policy.Statement[0].Principal.RAM).toEqual([`acs:ram::${B}:*`, `acs:ram::${A}:*`]);
+    // The instance's quota counts B's secret.
+    const quota = (
+      await rootA(KMS, 'GetKmsInstanceQuotaInfos', { KmsInstanceId: instanceId, ResourceType: 'secret' })
+    ).KmsInstanceQuotaInfos[0];
+    expect(quota.UsedQuantity).toBe(2);
+  });
+});

@@ -11,6 +11,8 @@ import { handle } from './routes.js';
  * POST /_emulator/instances {kmsInstanceId?, accountId?, regionId?, keyQuota?, secretQuota?, vpcQuota?,
  *   spec?, startDate?, endDate? | durationDays?}
  * POST /_emulator/instances/{id}/renew {endDate? | days?} (default: one more year from now)
+ * POST /_emulator/instances/{id}/share {shareWith: <account>, shared?: false} — the resource-sharing
+ *   service's part: the other account may create and use keys and secrets in the instance
  */
 export function instanceRoutes(emulator: Emulator): Router {
   const router = expressModule().Router();
@@ -64,6 +66,26 @@ export function instanceRoutes(emulator: Emulator): Router {
       const days = count(body.days, 'days') ?? 365;
       const until = time(body.endDate, 'endDate') ?? world.now() + days * DAY;
       const instance = world.instances.renew(scopeOf(body), String(req.params.id), until);
+      await world.store.commit();
+      return { kmsInstance: instance };
+    }),
+  );
+
+  router.post(
+    '/instances/:id/share',
+    handle(async (req) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const { world } = emulator;
+      if (typeof body.shareWith !== 'string' || !/^\d{16}$/.test(body.shareWith))
+        throw new KmsError('InvalidParameter', '"shareWith" must be an account UID (16 digits).');
+      if (body.shared !== undefined && typeof body.shared !== 'boolean')
+        throw new KmsError('InvalidParameter', '"shared" must be true or false.');
+      const instance = world.instances.share(
+        scopeOf(body),
+        String(req.params.id),
+        body.shareWith,
+        body.shared !== false,
+      );
       await world.store.commit();
       return { kmsInstance: instance };
     }),

@@ -48,6 +48,12 @@ export interface KmsInstance {
    * after the revocation, as the product documents say).
    */
   shareReleases?: Record<string, number>;
+  /**
+   * Accounts the instance is shared with (Resource Access Management's resource sharing, which a
+   * seed's `sharedWith` or POST /_emulator/instances/<id>/share stands in for): they may create and
+   * use keys and secrets in it.
+   */
+  sharedWith?: string[];
 }
 
 /** A revoked account's share of the Access Management Quota is released about 5 minutes later. */
@@ -207,9 +213,46 @@ export class InstanceService {
     return this.table.get(partitionOf(scope), instanceId);
   }
 
+  /**
+   * An instance the scope's account may use: its own, else one of the region that another account
+   * shared with it. Undefined when neither exists.
+   */
+  usable(scope: Scope, instanceId: string): { instance: KmsInstance; owner: Scope } | undefined {
+    const own = this.table.get(partitionOf(scope), instanceId);
+    if (own) return { instance: own, owner: scope };
+    for (const partition of this.table.partitions()) {
+      const [accountId = '', regionId = ''] = partition.split('/');
+      if (regionId !== scope.regionId || accountId === scope.accountId) continue;
+      const shared = this.table.get(partition, instanceId);
+      if (shared?.sharedWith?.includes(scope.accountId))
+        return { instance: shared, owner: { accountId, regionId } };
+    }
+    return undefined;
+  }
+
+  /** The account that owns an instance the scope may use (its own account, or the sharer's). */
+  ownerOf(scope: Scope, instanceId: string): string {
+    return this.usable(scope, instanceId)?.owner.accountId ?? scope.accountId;
+  }
+
+  /** Shares the instance with another account (or stops sharing it). */
+  share(scope: Scope, instanceId: string, accountId: string, shared: boolean): KmsInstance {
+    const instance = this.get(scope, instanceId);
+    if (accountId === scope.accountId)
+      throw new KmsError('InvalidParameter', 'An instance is shared with another account than its owner.');
+    const others = new Set(instance.sharedWith ?? []);
+    if (shared) others.add(accountId);
+    else others.delete(accountId);
+    instance.sharedWith = [...others].sort();
+    this.table.put(partitionOf(scope), instanceId, instance);
+    return instance;
+  }
+
   /** Keys and secrets of an expired instance are unavailable until it is renewed. */
   assertUsable(scope: Scope, instanceId: string): KmsInstance {
-    const instance = this.get(scope, instanceId);
+    const found = this.usable(scope, instanceId);
+    if (!found) this.get(scope, instanceId); // the own-instance answer (Forbidden.DKMSInstanceNotFound)
+    const instance = (found as { instance: KmsInstance }).instance;
     if (instance.status === 'Expired') {
       throw new KmsError(
         'Rejected.Unavailable',
@@ -221,6 +264,8 @@ export class InstanceService {
 
   reserve(scope: Scope, instanceId: string, kind: QuotaKind): void {
     const instance = this.assertUsable(scope, instanceId);
+    // A shared instance's quota is its owner's.
+    const owner = this.usable(scope, instanceId)?.owner ?? scope;
     const used = kind === 'key' ? instance.keysUsed : instance.secretsUsed;
     const quota = kind === 'key' ? instance.keyQuota : instance.secretQuota;
     if (used >= quota) {
@@ -231,15 +276,16 @@ export class InstanceService {
     }
     if (kind === 'key') instance.keysUsed += 1;
     else instance.secretsUsed += 1;
-    this.table.put(partitionOf(scope), instanceId, instance);
+    this.table.put(partitionOf(owner), instanceId, instance);
   }
 
   release(scope: Scope, instanceId: string, kind: QuotaKind): void {
-    const instance = this.find(scope, instanceId);
-    if (!instance) return;
+    const found = this.usable(scope, instanceId);
+    if (!found) return;
+    const { instance, owner } = found;
     if (kind === 'key') instance.keysUsed = Math.max(0, instance.keysUsed - 1);
     else instance.secretsUsed = Math.max(0, instance.secretsUsed - 1);
-    this.table.put(partitionOf(scope), instanceId, instance);
+    this.table.put(partitionOf(owner), instanceId, instance);
   }
 
   connect(

@@ -200,7 +200,11 @@ export class KeyService {
       dkmsInstanceId: options.dkmsInstanceId,
       policy: options.policy
         ? validatePolicy('key', options.policy)
-        : defaultResourcePolicy('key', scope.accountId),
+        : defaultResourcePolicy(
+            'key',
+            scope.accountId,
+            options.dkmsInstanceId ? this.world.instances.ownerOf(scope, options.dkmsInstanceId) : undefined,
+          ),
       managed: options.managed ?? false,
       ...(options.keyStorageMechanism ? { keyStorageMechanism: options.keyStorageMechanism } : {}),
     };

@@ -33,15 +33,24 @@ const DEFAULT_SID: Record<PolicyKind, string> = {
   secret: 'kms default secret policy',
 };
 
-/** The policy a key or secret of `accountId` gets when none is given: every RAM identity of the account, every action. */
-export function defaultPolicy(kind: PolicyKind, accountId: string): string {
+/**
+ * The policy a key or secret of `accountId` gets when none is given: every RAM identity of the
+ * account, every action. One created in an instance another account shared (`instanceOwnerId`)
+ * names both accounts: such a resource is usable by both, as the product documents describe.
+ */
+export function defaultPolicy(kind: PolicyKind, accountId: string, instanceOwnerId?: string): string {
   const document: PolicyDocument = {
     Version: '1',
     Statement: [
       {
         Sid: DEFAULT_SID[kind],
         Effect: 'Allow',
-        Principal: { RAM: [`acs:ram::${accountId}:*`] },
+        Principal: {
+          RAM:
+            instanceOwnerId && instanceOwnerId !== accountId
+              ? [`acs:ram::${accountId}:*`, `acs:ram::${instanceOwnerId}:*`]
+              : [`acs:ram::${accountId}:*`],
+        },
         Action: ['kms:*'],
         Resource: ['*'],
       },

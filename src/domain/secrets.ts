@@ -241,7 +241,7 @@ export class SecretService {
       );
     }
     if (existing) throw new KmsError('Rejected.ResourceExist', `The secret "${input.name}" already exists.`);
-    if (input.dkmsInstanceId) this.world.instances.get(scope, input.dkmsInstanceId);
+    if (input.dkmsInstanceId) this.world.instances.assertUsable(scope, input.dkmsInstanceId);
     const key = input.encryptionKeyId ? this.world.keys.usableKey(scope, input.encryptionKeyId) : undefined;
     // A secret encrypted under a key of an instance lives in that instance (DKMSInstanceId).
     if (input.dkmsInstanceId && key && key.dkmsInstanceId !== input.dkmsInstanceId) {
@@ -268,7 +268,11 @@ export class SecretService {
       automaticRotation: 'Disabled',
       policy: input.policy
         ? validatePolicy('secret', input.policy)
-        : defaultPolicy('secret', scope.accountId),
+        : defaultPolicy(
+            'secret',
+            scope.accountId,
+            dkmsInstanceId ? this.world.instances.ownerOf(scope, dkmsInstanceId) : undefined,
+          ),
       versions: [],
     };
     secret.versions.push(
