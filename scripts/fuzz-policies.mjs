@@ -311,8 +311,12 @@ export function policyFuzzer({ int, pick, chance, accountId, userName, roleName 
       else if (r === 1 && !Array.isArray(parent))
         put(parent, pick(['Foo', 'NotPrincipal', 'Id', '__proto__', key.toLowerCase()]), WRONG());
       else if (r === 2) parent[key] = [parent[key], parent[key]];
-      else if (r === 3) parent[key] = Array.from({ length: pick([257, 1000, 5000]) }, () => parent[key]);
-      else if (r === 4) parent[key] = JSON.parse(deep(pick([100, 1000, 2500])));
+      else if (r === 3) {
+        // Long arrays of small things; a big subtree only a few times (the text stays well under 1 MB).
+        const size = JSON.stringify(parent[key] ?? null).length;
+        const length = size < 100 ? pick([257, 1000, 5000]) : size < 2000 ? 257 : 3;
+        parent[key] = Array.from({ length }, () => parent[key]);
+      } else if (r === 4) parent[key] = JSON.parse(deep(pick([100, 1000, 2500])));
       else if (r === 5 && typeof parent[key] === 'string') parent[key] = `${parent[key]}${unicode()}`;
       else parent[key] = WRONG();
     }
@@ -400,7 +404,7 @@ export function policyFuzzer({ int, pick, chance, accountId, userName, roleName 
         break;
       case 1:
         if (first.Resource)
-          first.Resource = Array.from({ length: pick([256, 257, 1000]) }, () => pathological());
+          first.Resource = Array.from({ length: pick([256, 257, 300]) }, () => pathological());
         else first.Action = `kms:${'x'.repeat(pick([1020, 1021, 30_000]))}`;
         break;
       case 2:
@@ -416,7 +420,9 @@ export function policyFuzzer({ int, pick, chance, accountId, userName, roleName 
           StringLike: Object.fromEntries(
             Array.from({ length: pick([64, 65]) }, (_, i) => [
               `kms:tag/k${i}`,
-              Array.from({ length: 256 }, () => pathological('')),
+              Array.from({ length: pick([8, 256, 257]) }, () =>
+                chance(0.02) ? pathological('') : pick(['a*b', '*', '?', 'p*d*']),
+              ),
             ]),
           ),
         };
@@ -432,6 +438,11 @@ export function policyFuzzer({ int, pick, chance, accountId, userName, roleName 
    * emulator keeps it (and the evaluator later runs on it); the rest is mutated or hostile.
    */
   function document(kind, accepted = 0.3) {
+    const text = generate(kind, accepted);
+    // Bounded: a document never needs to be more than a few times the 1 MB body limit to be refused.
+    return text.length > 2_000_000 ? text.slice(0, int(2_000_000)) : text;
+  }
+  function generate(kind, accepted) {
     if (chance(accepted)) return JSON.stringify(wellFormed(kind));
     const r = int(100);
     if (r < 8) return pick(CANNED);
