@@ -306,7 +306,10 @@ export function policyFuzzer({ int, pick, chance, accountId, userName, roleName 
       const [parent, key] = pick(all);
       let r = int(8);
       // One multiplication per document: the text stays under a few MB.
-      if (r === 2 || r === 3) r = grown ? 7 : ((grown = true), r);
+      if (r === 2 || r === 3) {
+        if (grown) r = 7;
+        grown = true;
+      }
       if (r === 0) delete parent[key];
       else if (r === 1 && !Array.isArray(parent))
         put(parent, pick(['Foo', 'NotPrincipal', 'Id', '__proto__', key.toLowerCase()]), WRONG());

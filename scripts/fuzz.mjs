@@ -953,9 +953,9 @@ async function authzRequest() {
     const policy = chance(0.8) ? policies.document('Session', 0.6) : undefined;
     const cred = chance(0.8) ? ROOT : AUTHZ.userCred;
     const started = performance.now();
-    await assumeRole(policy, cred);
-    noteSlowest(kind, performance.now() - started, { assumeRole: true });
-    return 'authz:assume';
+    const status = await assumeRole(policy, cred);
+    noteSlowest(kind, performance.now() - started, { assumeRole: true }, status);
+    return status;
   } else if (r < 0.21) {
     kind = 'UpdateRole';
     const trust = chance(0.5) ? TRUST : policies.document('Trust', 0.6);
@@ -996,7 +996,11 @@ async function authzRequest() {
   noteSlowest(kind, performance.now() - started, req, status);
   return status;
 }
+/** The authorization share's answers by kind of request and status. */
+const authzCounts = {};
 function noteSlowest(kind, ms, req, status) {
+  const byStatus = (authzCounts[kind] ??= {});
+  byStatus[status ?? 'n/a'] = (byStatus[status ?? 'n/a'] ?? 0) + 1;
   if (ms <= slowestAuthz.ms) return;
   slowestAuthz = {
     ms: Math.round(ms * 10) / 10,
@@ -1119,6 +1123,7 @@ console.log(
       byStatus,
       fiveXx,
       // The slowest request of the authorization share (RAM callers, their fuzzed policies, the simulator).
+      authorizationShare: authzCounts,
       slowestAuthorization: {
         concurrent: slowestAuthzConcurrent,
         isolated: { requests: ISOLATED, ...slowestAuthz },
