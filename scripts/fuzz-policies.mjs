@@ -24,6 +24,8 @@ export function policyFuzzer({ int, pick, chance, accountId, userName, roleName 
 
   /** `a*a*a*…b`: each star placed greedily, against the long ARNs the fuzzer also sends. */
   const pathological = (prefix = 'acs:kms:*:*:key/') => {
+    // A middle segment of 1,000 characters with `?` (the slowest shape for a naive scan).
+    if (chance(0.25)) return `${prefix}*${'a?'.repeat(500)}b*`.slice(0, 1024);
     const unit = pick(['a*', '?*', 'a?*', '*a', 'ab*']);
     return `${prefix}${unit.repeat(int(400) + 1)}${pick(['b', '?', 'a', ''])}`.slice(
       0,

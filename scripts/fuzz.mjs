@@ -815,10 +815,12 @@ const SOURCE_IPS = [
   '',
   '999.1.1.1',
 ];
+// Up to a whole request body (sent as a form: a URL holds 16 KB): evaluated before the operation
+// refuses it, so every resource pattern of the caller's policies is matched against it.
 const longArn = () =>
   `acs:kms:cn-hangzhou:${ACCOUNT}:key/${pick(['a', 'ab', 'a?', 'é'])
-    .repeat(pick([100, 2000, 8000]))
-    .slice(0, 8000)}${pick(['b', '', 'a'])}`;
+    .repeat(pick([100, 2000, 8000, 300_000]))
+    .slice(0, 300_000)}${pick(['b', '', 'a'])}`;
 /** A key reference for a RAM caller's KMS call: mostly the authorization share's own key. */
 const keyRef = () =>
   pick([
@@ -1001,6 +1003,8 @@ const authzCounts = {};
 function noteSlowest(kind, ms, req, status) {
   const byStatus = (authzCounts[kind] ??= {});
   byStatus[status ?? 'n/a'] = (byStatus[status ?? 'n/a'] ?? 0) + 1;
+  // Answered requests only: a connection reset (a keep-alive socket closed under it) measures no work.
+  if (typeof status !== 'number') return;
   if (ms <= slowestAuthz.ms) return;
   slowestAuthz = {
     ms: Math.round(ms * 10) / 10,
