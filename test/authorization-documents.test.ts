@@ -417,8 +417,15 @@ describe('wildcards', () => {
     const word = (alphabet: string, max: number) =>
       Array.from({ length: next(max) }, () => alphabet[next(alphabet.length)]).join('');
     for (let i = 0; i < 3_000; i++) {
-      const pattern = word('ab?*', i % 10 === 0 ? 80 : 12);
-      const text = word('abc', i % 10 === 0 ? 200 : 16);
+      let pattern = word('ab?*', i % 10 === 0 ? 80 : 12);
+      let text = word('abc', i % 10 === 0 ? 200 : 16);
+      if (i % 10 === 1) {
+        // A long ?-segment (past the short-segment scan), and a text holding an instance of it or not.
+        const segment = `${word('a??', 150)}?a`;
+        pattern = `*${segment}*`;
+        const instance = segment.replace(/\?/g, () => 'abc'[next(3)] as string);
+        text = next(2) ? `${word('abc', 50)}${instance}${word('abc', 50)}` : word('abc', 300);
+      }
       const expected = new RegExp(
         `^${pattern.replace(/[?*]/g, (c) => (c === '?' ? '[\\s\\S]' : '[\\s\\S]*'))}$`,
       ).test(text);

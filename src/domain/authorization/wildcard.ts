@@ -90,12 +90,36 @@ function plainSegmentFinder(segment: string): SegmentFinder {
   };
 }
 
-/**
- * Shift-And over a segment with `?`: bit i of the state says whether the segment's first i+1
- * characters end at the current text position. The first time the last bit is set is the match
- * that ends first, which for a fixed-length segment is the leftmost.
- */
+/** Up to this length a segment with `?` is compared at each position (cost ≤ 64 × the text). */
+const SHORT_SEGMENT = 64;
+
 function questionSegmentFinder(segment: string): SegmentFinder {
+  const m = segment.length;
+  if (m <= SHORT_SEGMENT) {
+    return {
+      length: m,
+      find(s, from, end) {
+        for (let at = from; at + m <= end; at++) if (segmentAt(s, at, segment)) return at;
+        return -1;
+      },
+    };
+  }
+  return {
+    length: m,
+    // The masks are built per search, not kept: a compiled policy holds no m²/8-byte tables (a
+    // 1,024-character segment of distinct characters would need 128 KB), and a search that gets
+    // here scans at least m characters of text anyway.
+    find: (s, from, end) => (end - from < m ? -1 : shiftAnd(segment, s, from, end)),
+  };
+}
+
+/**
+ * Shift-And: bit i of the state says whether the segment's first i+1 characters end at the current
+ * text position. The first time the last bit is set is the match that ends first, which for a
+ * fixed-length segment is the leftmost. One pass over the text, a word operation per 32 characters
+ * of the segment.
+ */
+function shiftAnd(segment: string, s: string, from: number, end: number): number {
   const m = segment.length;
   const words = (m + 31) >>> 5;
   // Positions any character matches (`?`), and per character of the segment the positions it matches.
@@ -116,23 +140,18 @@ function questionSegmentFinder(segment: string): SegmentFinder {
   }
   const lastWord = (m - 1) >>> 5;
   const lastBit = 1 << ((m - 1) & 31);
-  return {
-    length: m,
-    find(s, from, end) {
-      const state = new Uint32Array(words);
-      for (let j = from; j < end; j++) {
-        const mask = masks.get(s.charCodeAt(j)) ?? anyChar;
-        let carry = 1;
-        for (let w = 0; w < words; w++) {
-          const v = state[w] as number;
-          state[w] = ((v << 1) | carry) & (mask[w] as number);
-          carry = v >>> 31;
-        }
-        if ((state[lastWord] as number) & lastBit) return j - m + 1;
-      }
-      return -1;
-    },
-  };
+  const state = new Uint32Array(words);
+  for (let j = from; j < end; j++) {
+    const mask = masks.get(s.charCodeAt(j)) ?? anyChar;
+    let carry = 1;
+    for (let w = 0; w < words; w++) {
+      const v = state[w] as number;
+      state[w] = ((v << 1) | carry) & (mask[w] as number);
+      carry = v >>> 31;
+    }
+    if ((state[lastWord] as number) & lastBit) return j - m + 1;
+  }
+  return -1;
 }
 
 /** Whether any of the patterns matches (the text is lower-cased once if any pattern needs it). */
