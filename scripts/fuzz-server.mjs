@@ -102,7 +102,10 @@ const handlers = {
     auditBytes: emulator.audit.bytes,
     nonces: emulator.authenticator.rememberedNonces,
     faultRules: emulator.faults.list().length,
+    compiledPolicies: emulator.authorizer.policies.size,
   }),
+  // The authorizer's bounded cache of compiled policy documents (kept across a reset: keyed by text).
+  'forget-policies': () => emulator.authorizer.policies.clear(),
   'clear-audit': () => emulator.audit.clear(),
   'forget-nonces': () => emulator.authenticator.forgetNonces(),
   // The address `acs:SourceIp` reads (as --source-ip sets it); undefined: the socket's.

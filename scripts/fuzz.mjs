@@ -1089,6 +1089,8 @@ await ask('forget-nonces');
 held.heapUsedMiB.withoutAuditAndNonces = (await ask('memory')).heapUsed;
 await ask('reset');
 held.heapUsedMiB.afterReset = (await ask('memory')).heapUsed;
+await ask('forget-policies');
+held.heapUsedMiB.afterResetWithoutPolicyCache = (await ask('memory')).heapUsed;
 if (process.env.FUZZ_SNAPSHOTS) console.error('snapshot after reset:', await ask('snapshot'));
 await ask('close');
 
