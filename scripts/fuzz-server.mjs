@@ -102,18 +102,25 @@ const handlers = {
     auditBytes: emulator.audit.bytes,
     nonces: emulator.authenticator.rememberedNonces,
     faultRules: emulator.faults.list().length,
+    compiledPolicies: emulator.authorizer.policies.size,
   }),
+  // The authorizer's bounded cache of compiled policy documents (kept across a reset: keyed by text).
+  'forget-policies': () => emulator.authorizer.policies.clear(),
   'clear-audit': () => emulator.audit.clear(),
   'forget-nonces': () => emulator.authenticator.forgetNonces(),
+  // The address `acs:SourceIp` reads (as --source-ip sets it); undefined: the socket's.
+  'source-ip': (value) => {
+    emulator.options.sourceIp = value;
+  },
   reset: () => emulator.reset(),
   close: async () => {
     await emulator.close();
     setImmediate(() => process.exit(0));
   },
 };
-process.on('message', async ({ id, type }) => {
+process.on('message', async ({ id, type, value }) => {
   try {
-    process.send?.({ id, value: await handlers[type]() });
+    process.send?.({ id, value: await handlers[type](value) });
   } catch (error) {
     process.send?.({ id, error: String(error?.stack ?? error) });
   }

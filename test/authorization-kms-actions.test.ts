@@ -211,6 +211,19 @@ describe('checksFor', () => {
     ]);
   });
 
+  it('a ResourceId list holding other than names (deeply nested arrays, objects) checks its names only (fuzz: was a 500)', () => {
+    const nested = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    expect(summary('TagResources', { ResourceType: 'key', ResourceId: nested })).toEqual([
+      `kms:TagResources acs:kms:${REGION}:${ACCOUNT}:key`,
+    ]);
+    expect(
+      summary('UntagResources', { ResourceType: 'secret', ResourceId: `["plain",${nested},{"a":1},7]` }),
+    ).toEqual([
+      `kms:UntagResources ${kmsSecretArn(REGION, ACCOUNT, 'plain')}`,
+      `kms:UntagResources ${kmsSecretArn(REGION, ACCOUNT, '7')}`,
+    ]);
+  });
+
   it('an operation missing from the table is checked as kms:<Operation> on * (fail closed)', () => {
     expect(summary('SomeFutureOperation', { KeyId: 'key-1' })).toEqual(['kms:SomeFutureOperation *']);
   });

@@ -186,6 +186,27 @@ describe('resource-policy: through the API and the domain', () => {
     expect((await kms.call('GetSecretPolicy', { SecretName: 'policy/own' })).Policy).toBe(own);
   });
 
+  it('a single statement written as an object (not a list) is taken, its other accounts counted (fuzz: was a 500)', async () => {
+    const keyId = (await kms.call('CreateKey', {})).KeyMetadata.KeyId as string;
+    await kms.call('CreateSecret', { SecretName: 'policy/one-statement', SecretData: 'v', VersionId: 'v1' });
+    const policy = JSON.stringify({
+      Version: '1',
+      Statement: {
+        Effect: 'Allow',
+        Principal: { RAM: ['acs:ram::1234567890123456:*', 'acs:ram::1111111111111111:user/app'] },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    });
+    await kms.call('SetKeyPolicy', { KeyId: keyId, Policy: policy });
+    await kms.call('SetSecretPolicy', { SecretName: 'policy/one-statement', Policy: policy });
+    expect((await kms.call('GetKeyPolicy', { KeyId: keyId })).Policy).toBe(policy);
+    expect(
+      (await kms.call('GetKmsInstanceQuotaInfos', { ResourceType: 'share' })).KmsInstanceQuotaInfos[0]
+        .UsedQuantity,
+    ).toBe(1);
+  });
+
   it('policyOf and setPolicy read and write the stored policy of a key or a secret', () => {
     const { world } = emulator;
     const scope = { accountId: '1234567890123456', regionId: 'cn-hangzhou' };

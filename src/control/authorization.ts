@@ -22,6 +22,7 @@ export function authorizationRoutes(emulator: Emulator): Router {
     handle((req) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const accessKeyId = text(body, 'accessKeyId', true) as string;
+      // Built-in pairs, and the world's identities: RAM users' AccessKeys, STS sessions, seeded pairs.
       const known = emulator.credentialOf(accessKeyId)?.principal;
       if (!known) throw new KmsError('InvalidAccessKeyId.NotFound', `No AccessKey ${accessKeyId} is known.`);
       const scope = {

@@ -95,8 +95,10 @@ export function checkPolicyName(name: string | undefined, reading: boolean): voi
 export function foreignAccounts(text: string, ownerId: string): Set<string> {
   const found = new Set<string>();
   const document = parsePolicy(text);
-  for (const statement of document?.Statement ?? []) {
-    const ram = (statement as { Principal?: { RAM?: unknown } }).Principal?.RAM;
+  // `Statement` is one statement or a list of them (the grammar takes both).
+  const statements: unknown = document?.Statement ?? [];
+  for (const statement of Array.isArray(statements) ? statements : [statements]) {
+    const ram = (statement as { Principal?: { RAM?: unknown } } | null)?.Principal?.RAM;
     for (const entry of Array.isArray(ram) ? ram : [ram]) {
       const uid = typeof entry === 'string' ? /^acs:ram::(\d+):/.exec(entry)?.[1] : undefined;
       if (uid && uid !== ownerId) found.add(uid);

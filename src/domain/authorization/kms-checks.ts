@@ -172,7 +172,8 @@ function resolveReference(
     }
     case 'resourceIds': {
       const type = String(params.ResourceType ?? '').toLowerCase();
-      const ids = stringItems(params.ResourceId).map(String);
+      // Names only: String() of a nested array recurses through it (a 10,000-deep one overflows the stack).
+      const ids = stringItems(params.ResourceId).filter((item): item is string => typeof item === 'string');
       if (ids.length === 0)
         return [named(kmsContainerArn(regionId, accountId, type === 'secret' ? 'secret' : 'key'))];
       return ids.map((id) =>
