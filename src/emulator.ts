@@ -403,6 +403,8 @@ export class Emulator {
     this.faults.clear();
     this.audit.clear();
     this.authorizer.clear();
+    this.authorizer.policies.clear();
+    this.callerCache.clear();
     this.generation += 1;
     this.rotationTiming = { ...DEFAULT_ROTATION_TIMING, ...this.options.rotationTiming };
     this.world = this.newWorld();
