@@ -8,7 +8,7 @@ import { ram } from './product.js';
 
 /**
  * Custom and system policies, their versions and their attachments (`world.ram`). Documents are
- * stored as text; TODO(#25): the authz branch's validator and evaluator read them.
+ * stored as text after the evaluator's grammar accepted them; src/authorizer.ts evaluates them.
  */
 function policyType(params: Params, required = true): PolicyType {
   const value = required ? params.string('PolicyType') : params.optString('PolicyType');

@@ -24,7 +24,8 @@ function keyOwner(params: { optString(name: string): string | undefined }, ctx: 
   const named = params.optString('UserName');
   if (named) return named;
   if (ctx.principal.type === 'SubUser' && ctx.principal.userName) return ctx.principal.userName;
-  // TODO(#25): the root's own AccessKeys through the API (the emulator's root pairs are config or seeds).
+  // The root's own AccessKeys are not managed through the API here: root pairs are the emulator's
+  // configuration or a seed's principals (README, Credentials).
   throw new KmsError(
     'MissingParameter',
     'The input parameter "UserName" that is mandatory for processing this request is not supplied.',

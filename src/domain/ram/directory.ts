@@ -12,9 +12,9 @@ import { SYSTEM_POLICIES, type SystemPolicy, systemPolicy } from './system-polic
  * directory keeps what refers to them consistent (a renamed user keeps its groups and policies, a
  * user in a group or with a policy cannot be deleted).
  *
- * Policy documents are stored as text. TODO(#25): validate them with the policy validator of
- * src/domain/authorization/ (branch authz) — for now `checkPolicyDocument` asks only for JSON with
- * `Version` and `Statement`.
+ * Policy documents are stored as text, once the evaluator's grammar (src/domain/authorization/,
+ * `compilePolicy`: Identity for policies, Trust for roles) accepted them; the authorizer compiles
+ * what it evaluates through its cache.
  */
 export type PolicyType = 'System' | 'Custom';
 export type AttachedTo = 'User' | 'Group' | 'Role';
