@@ -187,20 +187,7 @@ export class Authorizer {
             resourceOwnerId: scope.accountId,
           },
         ];
-    return evaluateChecks(
-      list,
-      {
-        principal: caller.principal,
-        identityPolicies: caller.identityPolicies,
-        ...(caller.sessionPolicy ? { sessionPolicy: caller.sessionPolicy } : {}),
-        context: {
-          currentTime: world.clock.now(),
-          ...(context.sourceIp !== undefined ? { sourceIp: context.sourceIp } : {}),
-          secureTransport: context.secureTransport,
-        },
-      },
-      { accountWildcardPrincipal: this.accountWildcardPrincipal },
-    );
+    return this.evaluate(list, caller, world, context);
   }
 
   /**
@@ -232,8 +219,18 @@ export class Authorizer {
       ...(tags ? { tags } : {}),
       ...(found?.policy ? { resourcePolicy: found.policy } : {}),
     };
+    return this.evaluate([check], caller, world, context);
+  }
+
+  /** The checks of one call for one caller, with the request's condition context and this mode's options. */
+  private evaluate(
+    checks: readonly AuthorizationCheck[],
+    caller: CallerPolicies,
+    world: World,
+    context: CallContext,
+  ): AuthorizationDecision | undefined {
     return evaluateChecks(
-      [check],
+      checks,
       {
         principal: caller.principal,
         identityPolicies: caller.identityPolicies,

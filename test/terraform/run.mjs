@@ -354,10 +354,23 @@ async function runAppTest(name, script, { dir, env, tfRun, emulator, log, verbos
   return { code: child.status ?? -1, output };
 }
 
+/** The provider block and its variables, shared by the configurations (test/terraform/provider.tf). */
+const PROVIDER = path.join(path.dirname(CONFIGS), 'provider.tf');
+
+function providerIn(file) {
+  return /^\s*provider\s+"alicloud"/m.test(readFileSync(file, 'utf8'));
+}
+
 async function runConfig(name, { tf, emulator, workRoot, verbose }) {
   const suite = readSuiteJson(name);
   const dir = path.join(workRoot, name);
   cpSync(path.join(CONFIGS, name), dir, { recursive: true });
+  // Every configuration but env-only (an empty provider block of its own) shares one provider block.
+  if (
+    !existsSync(path.join(dir, 'provider.tf')) &&
+    !readdirSync(dir).some((f) => f.endsWith('.tf') && providerIn(path.join(dir, f)))
+  )
+    cpSync(PROVIDER, path.join(dir, 'provider.tf'));
   const logFile = path.join(workRoot, `${name}.log`);
   const log = createWriteStream(logFile);
   const endpoint = `127.0.0.1:${suite.https ? emulator.httpsPort : emulator.port}`;
