@@ -1,6 +1,9 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { KmsError } from '../protocol/errors.js';
 import type { Table } from '../store/store.js';
+import { evaluate } from './authorization/evaluate.js';
+import { CompiledPolicyCache } from './authorization/policy-cache.js';
+import type { CompiledPolicy } from './authorization/policy-document.js';
 import { partitionOf, type Scope, type World } from './world.js';
 
 /**
@@ -90,20 +93,6 @@ function checkSource(entry: string): string {
     throw invalid('SourcePrivateIp', `${JSON.stringify(entry)} is not an IP address or CIDR block.`);
   }
   return text;
-}
-
-export function matchesSource(sources: string[], ip: string): boolean {
-  const address = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-  const family = isIP(address);
-  if (family === 0) return false;
-  const list = new BlockList();
-  for (const source of sources) {
-    const [net, bits] = source.split('/');
-    const type = isIP(net ?? '') === 6 ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(net as string, type);
-    else list.addSubnet(net as string, Number(bits), type);
-  }
-  return list.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 /** Resources are `key/<id>`, `key/*`, `secret/<name>`, `secret/*`. */
@@ -314,24 +303,61 @@ export class AccessPoints {
     const policies = (point?.policies ?? [])
       .map((name) => this.policies.get(partitionOf(scope), name))
       .filter((p): p is AccessPolicy => p !== undefined);
-    const [kind] = request.resource.split('/');
-    for (const policy of policies) {
-      if (policy.kmsInstance !== request.kmsInstanceId) continue;
-      if (!policy.permissions.includes(request.permission)) continue;
-      const covers = policy.resources.some((r) => r === request.resource || r === `${kind}/*`);
-      if (!covers) continue;
-      if (policy.networkRules.length > 0) {
-        const sources = policy.networkRules.flatMap(
-          (name) => this.rules.get(partitionOf(scope), name)?.sourcePrivateIp ?? [],
-        );
-        if (!matchesSource(sources, request.sourceIp)) continue;
-      }
-      return policy;
-    }
+    // The same evaluator as RAM's (src/domain/authorization/): each access policy is a document —
+    // its permission templates as actions, `<instance>/<key|secret>/<id|*>` as resources, its
+    // network rules' addresses as an `acs:SourceIp` condition — attached to the access point.
+    const attached = policies.flatMap((policy) => {
+      const document = this.documentOf(scope, policy);
+      return document ? [{ name: policy.name, type: 'Custom' as const, policy: document }] : [];
+    });
+    const decision = evaluate({
+      principal: { type: 'SubUser', accountId: scope.accountId, userName: `aap/${aapName}` },
+      action: templateAction(request.permission),
+      resource: `acs:kms:${scope.regionId}:${scope.accountId}:${request.kmsInstanceId}/${request.resource}`,
+      context: { currentTime: this.world.now(), sourceIp: request.sourceIp, secureTransport: true },
+      identityPolicies: attached,
+    });
+    const allowedBy =
+      decision.decision === 'Allow' ? decision.matched.find((m) => m.effect === 'Allow') : undefined;
+    const policy = allowedBy && policies.find((p) => p.name === allowedBy.policy);
+    if (policy) return policy;
     throw new KmsError(
       'Forbidden.NoPermission',
       `The application access point ${aapName} may not use ${request.resource} of ${request.kmsInstanceId} from ${request.sourceIp}.`,
       { status: 403 },
     );
   }
+
+  /**
+   * An access policy as a RAM policy document, compiled once per text. A policy whose network rules
+   * name no address (rules deleted since) applies to no caller, as before.
+   */
+  private documentOf(scope: Scope, policy: AccessPolicy): CompiledPolicy | undefined {
+    let sources: string[] | undefined;
+    if (policy.networkRules.length > 0) {
+      sources = policy.networkRules.flatMap(
+        (name) => this.rules.get(partitionOf(scope), name)?.sourcePrivateIp ?? [],
+      );
+      if (sources.length === 0) return undefined;
+    }
+    const statement = {
+      Effect: 'Allow',
+      Action: policy.permissions.map(templateAction),
+      Resource: policy.resources.map((r) => `acs:kms:*:*:${policy.kmsInstance}/${r}`),
+      ...(sources ? { Condition: { IpAddress: { 'acs:SourceIp': sources } } } : {}),
+    };
+    try {
+      return accessDocuments.compile(JSON.stringify({ Version: '1', Statement: [statement] }), 'Identity');
+    } catch {
+      return undefined; // a document the grammar refuses (a value beyond its bounds) grants nothing
+    }
+  }
 }
+
+/** A permission template as an action of the policy language (`<code>:<name>`): `kmsinstance:CryptoServiceKeyUser`. */
+function templateAction(permission: string): string {
+  return `kmsinstance:${permission.slice(permission.lastIndexOf('/') + 1)}`;
+}
+
+/** Compiled access-policy documents, shared by every world (keyed by their text). */
+const accessDocuments = new CompiledPolicyCache(256);
