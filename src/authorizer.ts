@@ -18,6 +18,7 @@ import {
 } from './domain/authorization/index.js';
 import { decodeBlob } from './domain/crypto.js';
 import type { Scope, World } from './domain/world.js';
+import type { Principal } from './protocol/credentials.js';
 import { ApiError } from './protocol/errors.js';
 
 /**
@@ -48,7 +49,7 @@ export interface CallerPolicies {
  * Where a caller's policies come from: RAM's store of users, groups, roles and sessions. Undefined
  * for the account itself (its root pair), which is not evaluated.
  */
-export type CallerPolicySource = (accessKeyId: string, accountId: string) => CallerPolicies | undefined;
+export type CallerPolicySource = (principal: Principal) => CallerPolicies | undefined;
 
 /** What a product checks for one of its operations (the table beside its spec). */
 export type ProductChecks = (
@@ -96,8 +97,8 @@ export class Authorizer {
   }
 
   /** The caller's policies, or undefined for an account's root (never evaluated). */
-  caller(accessKeyId: string, accountId: string): CallerPolicies | undefined {
-    return this.callers(accessKeyId, accountId);
+  caller(principal: Principal): CallerPolicies | undefined {
+    return this.callers(principal);
   }
 
   /**
@@ -105,8 +106,7 @@ export class Authorizer {
    * account's root pair): the pipeline's root path stops here, allocating nothing.
    */
   callerToCheck(
-    accessKeyId: string,
-    accountId: string,
+    principal: Principal,
     product: Product,
     operation: string,
     params: Readonly<Record<string, string>>,
@@ -114,8 +114,10 @@ export class Authorizer {
     world: World,
   ): CallerPolicies | undefined {
     if (this.mode === 'off') return undefined;
-    const caller = this.callers(accessKeyId, accountId);
+    // The principal the authenticator found: no second lookup of its AccessKey.
+    const caller = this.callers(principal);
     if (caller) return caller;
+    const { accountId } = principal;
     // An account's root is evaluated only where the resource side decides for it: a role's trust
     // policy (STS AssumeRole), or another account's key or secret (its key or secret policy).
     if (

@@ -27,7 +27,7 @@ import { kms } from './kms/index.js';
 import { lazyModule } from './lazy.js';
 import { createLogger, type Logger } from './log.js';
 import { Authenticator } from './protocol/auth.js';
-import { type Credential, Credentials } from './protocol/credentials.js';
+import { type Credential, Credentials, type Principal } from './protocol/credentials.js';
 import { callerPoliciesOf } from './ram/authorization.js';
 import { ram } from './ram/index.js';
 import { type CallRecord, createApp, createListener } from './server.js';
@@ -212,7 +212,7 @@ export class Emulator {
           authorizationModeOf((options.env ?? process.env).KMS_EMULATOR_AUTHORIZATION),
         accountWildcardPrincipal: options.accountWildcardPrincipal,
       },
-      (accessKeyId, accountId) => this.callerPolicies(accessKeyId, accountId),
+      (principal) => this.callerPolicies(principal),
     );
     this.logger = options.logger ?? createLogger(options.logLevel ?? 'info');
     this.credentials = new Credentials(options.env ?? process.env);
@@ -243,14 +243,12 @@ export class Emulator {
   }
 
   /**
-   * The policies of the caller an AccessKeyId names, for the authorizer: undefined for an account's
-   * root pair (never evaluated). RAM users, roles and sessions supply theirs.
+   * The policies of an authenticated caller, for the authorizer: undefined for an account's root pair
+   * (never evaluated). RAM users, roles and sessions supply theirs.
    */
-  callerPolicies(accessKeyId: string, _accountId: string): CallerPolicies | undefined {
-    // Built-in pairs are roots; a record of the world's identities may be a RAM user or a session.
-    if (this.credentials.lookup(accessKeyId)) return undefined;
-    const principal = this.world.identities.credential(accessKeyId)?.principal;
-    if (!principal || principal.type === undefined || principal.type === 'Root') return undefined;
+  callerPolicies(principal: Principal): CallerPolicies | undefined {
+    if (principal.type !== 'SubUser' && principal.type !== 'AssumedRoleUser') return undefined;
+    const { accessKeyId } = principal;
     // The lists change only when a record changes: keep them until the store's version moves.
     const cached = this.callerCache.get(accessKeyId);
     const version = this.store.version;

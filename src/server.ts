@@ -234,8 +234,7 @@ export async function handleRpc(
         checkInstanceOfResource(emulator.world, scope, spec, rpc.params, instanceEndpoint.instanceId);
       // Nothing is evaluated for an account's root pair on its own resources (nor in mode off).
       const caller = emulator.authorizer.callerToCheck(
-        principal.accessKeyId,
-        principal.accountId,
+        principal,
         product,
         spec.name,
         rpc.params,

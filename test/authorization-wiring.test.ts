@@ -35,7 +35,8 @@ async function setUp(policies: AttachedPolicy[], options: Parameters<typeof star
     principal: { type: 'SubUser', accountId: ACCOUNT, userName: 'alice', userId: '2000000000000001' },
     identityPolicies: policies,
   };
-  emulator.callerPolicies = (id) => (id === USER_KEY.accessKeyId ? caller : undefined);
+  emulator.callerPolicies = (principal) =>
+    principal.accessKeyId === USER_KEY.accessKeyId ? caller : undefined;
   const root = kmsClient(emulator);
   const keyId = (await root.call('CreateKey', {})).KeyMetadata.KeyId as string;
   const blob = (await root.call('Encrypt', { KeyId: keyId, Plaintext: 'aGk=' })).CiphertextBlob as string;

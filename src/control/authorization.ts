@@ -37,7 +37,7 @@ export function authorizationRoutes(emulator: Emulator): Router {
         secureTransport: rawContext.secureTransport === true,
         ...(isStringMap(rawContext.tags) ? { tags: rawContext.tags } : {}),
       };
-      const caller = emulator.authorizer.caller(accessKeyId, known.accountId);
+      const caller = emulator.authorizer.caller(known);
       if (!caller) {
         return {
           decision: 'Allow',
