@@ -390,18 +390,12 @@ class WorldResources implements ResourceResolver {
   }
 
   customerKeyOfSecret(ref: string): ResolvedResource | undefined {
-    const name = ref.startsWith('acs:kms:')
-      ? ref
-          .split(':')
-          .slice(4)
-          .join(':')
-          .replace(/^secret\//, '')
-      : ref;
-    const secret = this.world.secrets.find(this.scope, name, true);
+    // `find` reads a secret ARN itself (another account's too); the key is in the secret's account.
+    const secret = this.world.secrets.find(this.scope, ref, true);
     if (!secret?.encryptionKeyId) return undefined;
-    const key = this.world.keys.find(this.scope, secret.encryptionKeyId);
+    const key = this.world.keys.find({ accountId: secret.accountId, regionId: secret.regionId }, secret.encryptionKeyId);
     if (!key || key.managed) return undefined;
-    return this.key(key.keyId);
+    return this.keyResource(key);
   }
 
   alias(ref: string): ResolvedResource | undefined {

@@ -346,6 +346,48 @@ describe('access control, end to end through the official client', () => {
   });
 });
 
+describe('a secret of another account under its customer key', () => {
+  it('read by ARN across accounts also needs kms:Decrypt on that key, from both sides', async () => {
+    const rootA = as(ROOT_A);
+    const rootB = as(B_ROOT);
+    const keyId = (await rootA(KMS, 'CreateKey', {})).KeyMetadata.KeyId as string;
+    const keyArn = `acs:kms:cn-hangzhou:${A}:key/${keyId}`;
+    await rootA(KMS, 'CreateSecret', {
+      SecretName: 'shared/db',
+      SecretData: 'pw',
+      VersionId: 'v1',
+      EncryptionKeyId: keyId,
+    });
+    const secretArn = `acs:kms:cn-hangzhou:${A}:secret/shared/db`;
+    const dave = await newUser(rootB, 'dave');
+    const naming = (action: string) =>
+      JSON.stringify({
+        Version: '1',
+        Statement: [
+          { Effect: 'Allow', Principal: { RAM: [`acs:ram::${A}:*`] }, Action: ['kms:*'], Resource: ['*'] },
+          {
+            Effect: 'Allow',
+            Principal: { RAM: [`acs:ram::${B}:user/dave`] },
+            Action: [action],
+            Resource: ['*'],
+          },
+        ],
+      });
+    await rootA(KMS, 'SetSecretPolicy', { SecretName: 'shared/db', Policy: naming('kms:GetSecretValue') });
+    await attachCustom(rootB, 'dave', 'read-a-secret', [
+      { Effect: 'Allow', Action: 'kms:GetSecretValue', Resource: secretArn },
+    ]);
+    // GetSecretValue is allowed on both sides, Decrypt on the secret's key is not.
+    const denied = await refused(dave(KMS, 'GetSecretValue', { SecretName: secretArn }));
+    expect(denied).toMatchObject({ code: 'Forbidden.NoPermission', detail: { AuthAction: 'kms:Decrypt' } });
+    await rootA(KMS, 'SetKeyPolicy', { KeyId: keyId, Policy: naming('kms:Decrypt') });
+    await attachCustom(rootB, 'dave', 'decrypt-a-key', [
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn },
+    ]);
+    expect((await dave(KMS, 'GetSecretValue', { SecretName: secretArn })).SecretData).toBe('pw');
+  });
+});
+
 describe('a KMS instance shared with another account (#25 §5)', () => {
   it('under the default policies the owner’s secrets stay its own; what the other account creates there is usable by both', async () => {
     const rootA = as(ROOT_A);
