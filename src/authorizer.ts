@@ -393,7 +393,10 @@ class WorldResources implements ResourceResolver {
     // `find` reads a secret ARN itself (another account's too); the key is in the secret's account.
     const secret = this.world.secrets.find(this.scope, ref, true);
     if (!secret?.encryptionKeyId) return undefined;
-    const key = this.world.keys.find({ accountId: secret.accountId, regionId: secret.regionId }, secret.encryptionKeyId);
+    const key = this.world.keys.find(
+      { accountId: secret.accountId, regionId: secret.regionId },
+      secret.encryptionKeyId,
+    );
     if (!key || key.managed) return undefined;
     return this.keyResource(key);
   }
