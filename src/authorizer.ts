@@ -13,6 +13,7 @@ import {
   kmsSecretArn,
   NO_PERMISSION,
   type Principal as PolicyPrincipal,
+  parseArn,
   type ResolvedResource,
   type ResourceResolver,
 } from './domain/authorization/index.js';
@@ -310,7 +311,7 @@ export function kmsNamesOtherAccount(
 ): boolean {
   for (const name of ['KeyId', 'DestinationKeyId', 'SecretName', 'AliasName']) {
     const value = params[name];
-    if (value?.startsWith('acs:') && value.split(':')[3] !== scope.accountId) return true;
+    if (value?.startsWith('acs:') && parseArn(value)?.accountId !== scope.accountId) return true;
   }
   const blob = params.CiphertextBlob;
   if (!blob) return false;
@@ -402,7 +403,7 @@ class WorldResources implements ResourceResolver {
   }
 
   alias(ref: string): ResolvedResource | undefined {
-    const name = ref.startsWith('acs:kms:') ? ref.split(':').slice(4).join(':') : ref;
+    const name = ref.startsWith('acs:kms:') ? (parseArn(ref)?.resource ?? '') : ref;
     return {
       arn: kmsAliasArn(this.regionId, this.accountId, name.replace(/^alias\//, '')),
       ownerId: this.accountId,

@@ -1,5 +1,6 @@
 import { KmsError } from '../protocol/errors.js';
 import type { Index, Table } from '../store/store.js';
+import { arnScope, parseArn } from './authorization/arns.js';
 import {
   contextAad,
   decodeBlob,
@@ -258,10 +259,11 @@ export class KeyService {
     let id = ref.trim();
     let where = scope;
     if (id.startsWith('acs:kms:')) {
-      const [, , regionId, accountId] = id.split(':');
+      const arn = parseArn(id);
+      if (!arn) throw new KmsError('Forbidden.KeyNotFound');
       // Another account's key, named by its ARN (cross-account use, which its key policy must allow).
-      if (accountId && regionId && accountId !== scope.accountId) where = { accountId, regionId };
-      const resource = id.split(':').slice(4).join(':');
+      where = arnScope(arn, scope);
+      const { resource } = arn;
       if (resource.startsWith('alias/')) id = resource;
       else if (resource.startsWith('key/')) id = resource.slice(4);
       else throw new KmsError('Forbidden.KeyNotFound');

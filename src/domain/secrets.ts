@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { KmsError } from '../protocol/errors.js';
 import type { Index, Table } from '../store/store.js';
+import { arnScope, parseArn } from './authorization/arns.js';
 import { defaultPolicy, reserveShares, validatePolicy } from './resource-policy.js';
 import type { JobType, NoPayload } from './scheduler.js';
 import { DAY } from './time.js';
@@ -174,14 +175,11 @@ export class SecretService {
     let key = name;
     let where = scope;
     if (key.startsWith('acs:kms:')) {
-      const [, , regionId, accountId] = key.split(':');
+      const arn = parseArn(key);
+      if (!arn) return undefined;
       // Another account's secret, named by its ARN (cross-account use, which its secret policy must allow).
-      if (accountId && regionId && accountId !== scope.accountId) where = { accountId, regionId };
-      key = key
-        .split(':')
-        .slice(4)
-        .join(':')
-        .replace(/^secret\//, '');
+      where = arnScope(arn, scope);
+      key = arn.resource.replace(/^secret\//, '');
     }
     return peek ? this.table.peek(partitionOf(where), key) : this.table.get(partitionOf(where), key);
   }

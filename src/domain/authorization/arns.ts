@@ -102,6 +102,16 @@ export function parseArn(arn: string): ParsedArn | undefined {
   return { service, regionId, accountId, resource: arn.slice(from) };
 }
 
+/**
+ * Where a resource an ARN names lives: the ARN's account and region when it names another account
+ * (cross-account use), else the caller's own scope (an ARN of its own account is read in its scope).
+ */
+export function arnScope(arn: ParsedArn, scope: { accountId: string; regionId: string }) {
+  return arn.accountId && arn.regionId && arn.accountId !== scope.accountId
+    ? { accountId: arn.accountId, regionId: arn.regionId }
+    : scope;
+}
+
 /** The account that owns the resource an ARN names; undefined for `*` and account wildcards. */
 export function arnAccountId(arn: string): string | undefined {
   const parsed = parseArn(arn);
