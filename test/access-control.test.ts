@@ -1,4 +1,3 @@
-import * as OpenApi from '@alicloud/openapi-client';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +8,7 @@ import {
   startEmulator,
 } from '../src/index.js';
 import type { Body } from './helpers/client.js';
+import { type OpenApiCredentials, openApiCaller } from './helpers/openapi.js';
 
 /**
  * #25's "Done when", through the official @alicloud/openapi-client (V3 signatures): RAM users made
@@ -31,42 +31,14 @@ beforeEach(async () => {
 });
 afterEach(() => emulator.close());
 
-function cjsDefault<T>(module: { default: { default: T } }): T {
-  const outer = module.default as unknown as { default?: T };
-  return outer.default ?? (outer as unknown as T);
-}
-const OpenApiClient = cjsDefault(OpenApi);
-
-type Credentials = { accessKeyId: string; accessKeySecret: string };
+type Credentials = OpenApiCredentials;
 const ROOT_A: Credentials = {
   accessKeyId: DEFAULT_ACCESS_KEY_ID,
   accessKeySecret: DEFAULT_ACCESS_KEY_SECRET,
 };
 
 function as(credentials: Credentials) {
-  const api = new OpenApiClient(
-    new OpenApi.Config({
-      ...credentials,
-      endpoint: emulator.url.replace('http://', ''),
-      protocol: 'http',
-      regionId: 'cn-hangzhou',
-    }),
-  );
-  return async (version: string, action: string, query: Record<string, string> = {}): Promise<Body> => {
-    const params = new OpenApi.Params({
-      action,
-      version,
-      protocol: 'HTTP',
-      pathname: '/',
-      method: 'POST',
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    });
-    return ((await api.callApi(params, new OpenApi.OpenApiRequest({ query }), {} as never)) as { body: Body })
-      .body;
-  };
+  return openApiCaller(emulator.url.replace('http://', ''), credentials);
 }
 
 /** The error the official client raised: its code and the AccessDeniedDetail it carries. */
@@ -259,35 +231,13 @@ describe('access control, end to end through the official client', () => {
       RoleSessionName: 'job',
       DurationSeconds: '900',
     });
-    const session = new OpenApiClient(
-      new OpenApi.Config({
-        accessKeyId: assumed.Credentials.AccessKeyId,
-        accessKeySecret: assumed.Credentials.AccessKeySecret,
-        securityToken: assumed.Credentials.SecurityToken,
-        endpoint: emulator.url.replace('http://', ''),
-        protocol: 'http',
-        regionId: 'cn-hangzhou',
-      }),
-    );
-    const call = (action: string, query: Record<string, string>) =>
-      session.callApi(
-        new OpenApi.Params({
-          action,
-          version: KMS,
-          protocol: 'HTTP',
-          pathname: '/',
-          method: 'POST',
-          authType: 'AK',
-          style: 'RPC',
-          reqBodyType: 'formData',
-          bodyType: 'json',
-        }),
-        new OpenApi.OpenApiRequest({ query }),
-        {} as never,
-      );
-    expect(((await call('Encrypt', { KeyId: keyId, Plaintext: 'aGk=' })) as { body: Body }).body.KeyId).toBe(
-      keyId,
-    );
+    const session = as({
+      accessKeyId: assumed.Credentials.AccessKeyId,
+      accessKeySecret: assumed.Credentials.AccessKeySecret,
+      securityToken: assumed.Credentials.SecurityToken,
+    });
+    const call = (action: string, query: Record<string, string>) => session(KMS, action, query);
+    expect((await call('Encrypt', { KeyId: keyId, Plaintext: 'aGk=' })).KeyId).toBe(keyId);
     // CryptoUser may not create keys.
     const denied = await refused(call('CreateKey', {}));
     expect(denied).toMatchObject({

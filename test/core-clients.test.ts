@@ -8,6 +8,7 @@ import {
   type Emulator,
   startEmulator,
 } from '../src/index.js';
+import { cjsDefault, OpenApiClient } from './helpers/openapi.js';
 
 // The official Node clients, unmodified, pointed at a real listening emulator.
 let emulator: Emulator;
@@ -19,13 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-/** These packages are CommonJS with `exports.default`; Node's ESM import wraps them once more. */
-function cjsDefault<T>(module: { default: { default: T } }): T {
-  const outer = module.default as unknown as { default?: T };
-  return outer.default ?? (outer as unknown as T);
-}
 const KmsClient = cjsDefault(KmsModule);
-const OpenApiClient = cjsDefault(OpenApi);
 
 const credentials = { accessKeyId: DEFAULT_ACCESS_KEY_ID, accessKeySecret: DEFAULT_ACCESS_KEY_SECRET };
 

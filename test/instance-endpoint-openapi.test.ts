@@ -1,10 +1,8 @@
 import { request as httpsRequest } from 'node:https';
-import * as OpenApiModule from '@alicloud/openapi-client';
-import { Config, OpenApiRequest, Params } from '@alicloud/openapi-client';
-import { RuntimeOptions } from '@alicloud/tea-util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../src/index.js';
 import { control, kmsClient } from './helpers/client.js';
+import { openApiCaller } from './helpers/openapi.js';
 import { AK, SK, v3Request } from './helpers/rpc.js';
 
 /**
@@ -13,12 +11,6 @@ import { AK, SK, v3Request } from './helpers/rpc.js';
  * certificate verification on.
  */
 let emulator: Emulator;
-/** CommonJS with `exports.default`, which Node's ESM import wraps once more. */
-function cjsDefault<T>(module: { default: { default: T } }): T {
-  const outer = module.default as unknown as { default?: T };
-  return outer.default ?? (outer as unknown as T);
-}
-const OpenApi = cjsDefault(OpenApiModule);
 afterEach(() => emulator?.close());
 
 interface World {
@@ -53,34 +45,12 @@ async function setUp(): Promise<World> {
  * typed Python, Java and Go clients are run against the instance endpoint by the conformance suite.)
  */
 function v2Client(world: World, secret = SK) {
-  const client = new OpenApi(
-    new Config({
-      accessKeyId: AK,
-      accessKeySecret: secret,
-      endpoint: new URL(emulator.gatewayUrl as string).host,
-      protocol: 'https',
-      regionId: 'cn-hangzhou',
-      ca: world.ca,
-    }),
+  const call = openApiCaller(
+    new URL(emulator.gatewayUrl as string).host,
+    { accessKeyId: AK, accessKeySecret: secret },
+    { protocol: 'https', ca: world.ca },
   );
-  return async (action: string, query: Record<string, string>) =>
-    (
-      await client.callApi(
-        new Params({
-          action,
-          version: '2016-01-20',
-          protocol: 'HTTPS',
-          pathname: '/',
-          method: 'POST',
-          authType: 'AK',
-          style: 'RPC',
-          reqBodyType: 'formData',
-          bodyType: 'json',
-        }),
-        new OpenApiRequest({ query }),
-        new RuntimeOptions({}),
-      )
-    ).body as Record<string, unknown>;
+  return (action: string, query: Record<string, string>) => call('2016-01-20', action, query);
 }
 
 describe('the OpenAPI on the instance endpoint, through the Tea V2.0 client with config.ca', () => {

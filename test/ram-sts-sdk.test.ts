@@ -1,4 +1,3 @@
-import * as OpenApi from '@alicloud/openapi-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_ACCESS_KEY_ID,
@@ -6,7 +5,7 @@ import {
   type Emulator,
   startEmulator,
 } from '../src/index.js';
-import type { Body } from './helpers/client.js';
+import { type OpenApiCredentials, openApiCaller } from './helpers/openapi.js';
 
 /**
  * RAM and STS through the official Node OpenAPI client (@alicloud/openapi-client), unmodified: V3
@@ -18,41 +17,9 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-function cjsDefault<T>(module: { default: { default: T } }): T {
-  const outer = module.default as unknown as { default?: T };
-  return outer.default ?? (outer as unknown as T);
-}
-const OpenApiClient = cjsDefault(OpenApi);
-
-function client(
-  credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string },
-  signatureAlgorithm?: string,
-) {
-  const config = new OpenApi.Config({
-    ...credentials,
-    endpoint: emulator.url.replace('http://', ''),
-    protocol: 'http',
-    regionId: 'cn-hangzhou',
-  });
-  if (signatureAlgorithm) config.signatureAlgorithm = signatureAlgorithm;
-  const api = new OpenApiClient(config);
-  return async (version: string, action: string, query: Record<string, string> = {}): Promise<Body> => {
-    const params = new OpenApi.Params({
-      action,
-      version,
-      protocol: 'HTTP',
-      pathname: '/',
-      method: 'POST',
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    });
-    const res = (await api.callApi(params, new OpenApi.OpenApiRequest({ query }), {} as never)) as {
-      body: Body;
-    };
-    return res.body;
-  };
+/** The official client against this emulator, over HTTP. */
+function client(credentials: OpenApiCredentials, signatureAlgorithm?: string) {
+  return openApiCaller(emulator.url.replace('http://', ''), credentials, { signatureAlgorithm });
 }
 
 const root = (version: string, action: string, query: Record<string, string> = {}) =>
