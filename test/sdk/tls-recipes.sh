@@ -42,26 +42,9 @@ expect_fail() {
   fi
 }
 
-node "$ROOT/dist/kms-emulator.cjs" start --port 0 --https-port 0 --state "$STATE" >"$WORK/emulator.log" 2>&1 &
-PID=$!
-cleanup() {
-  kill "$PID" 2>/dev/null || true
-  wait "$PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-for _ in $(seq 1 300); do
-  grep -q '"httpsUrl"' "$WORK/emulator.log" && break
-  kill -0 "$PID" 2>/dev/null || break
-  sleep 0.1
-done
-HTTPS_URL="$(grep -o '"httpsUrl":"[^"]*"' "$WORK/emulator.log" | head -n1 | cut -d'"' -f4 || true)"
-URL="$(grep -o '"url":"[^"]*"' "$WORK/emulator.log" | head -n1 | cut -d'"' -f4 || true)"
-if [ -z "$HTTPS_URL" ]; then
-  cat "$WORK/emulator.log" >&2
-  echo "tls-recipes: the emulator did not start" >&2
-  exit 1
-fi
+# shellcheck source=test/sdk/start-emulator.sh
+source "$ROOT/test/sdk/start-emulator.sh"
+start_emulator tls-recipes
 ENDPOINT="127.0.0.1:${HTTPS_URL##*:}"
 echo "tls-recipes: emulator at $URL, TLS at $ENDPOINT, --state $STATE"
 
